@@ -52,6 +52,15 @@ void	vfs_mount_rele(struct mount *mp);
  */
 void	vfs_mount_ref(struct mount *mp);
 
+/* Set up / tear down the mount table (vfs_init, vfs_shutdown). */
+int	vfs_mountlist_init(void);
+void	vfs_mountlist_fini(void);
+/*
+ * Unmount every mount, newest first; one that refuses (EBUSY, sync
+ * error) is unmounted by force, with a log line.
+ */
+void	vfs_unmount_all(void);
+
 /*
  * Normalise a mount target: absolute, single slashes, no trailing slash
  * except for "/" itself.  EINVAL for a relative path, an empty one, or
@@ -63,16 +72,20 @@ int	vfs_target_normalise(const char *target, char *buf, size_t buflen);
 /* ---- mount options (vfs_opts.c) ---- */
 
 /*
- * Parse the comma-separated OPTIONS for a mount of type MP->mnt_op:
- * generic options set bits in *FLAGSP (MNT_*) and *RWSETP says whether
- * "rw" or "ro" was given explicitly (the last one wins); driver options
+ * Parse the comma-separated OPTIONS (NULL or "" for none) of a mount of
+ * type MP->mnt_op.  Generic options ("ro", "rw", "noatime", "atime",
+ * "relatime", "sync", "async", "force", "nodev", "dev", "nosuid",
+ * "suid") update the MNT_* bits in *FLAGSP (the caller's starting
+ * value, later options win); *RWEXPLICITP tells whether "rw" was asked
+ * for explicitly (and not overridden by a later "ro").  Driver options
  * are checked against mnt_op->vfs_opts and stored in mnt_opts/mnt_nopts.
+ * Empty items are ignored.  With MP->mnt_op NULL only the generic
+ * options are handled and the rest skipped (the "auto" pre-scan).
  * => EINVAL with vfs_mount_error() set on an unknown option or a
- *    FLAG/VALUE mismatch; ENOMEM.  On error nothing is left allocated.
- * => OPTIONS may be NULL or "".
+ *    FLAG/VALUE mismatch; ENOMEM.  On error mnt_opts is freed.
  */
 int	vfs_opts_parse(struct mount *mp, const char *options,
-	    uint32_t *flagsp, bool *rwsetp);
+	    uint32_t *flagsp, bool *rwexplicitp);
 /* Free mnt_opts (any state vfs_opts_parse left it in). */
 void	vfs_opts_free(struct mount *mp);
 
@@ -80,8 +93,17 @@ void	vfs_opts_free(struct mount *mp);
 
 /* Set up the cache with an LRU bound (0 = default 8192).  ENOMEM. */
 int	vcache_init(unsigned lrumax);
-/* Free the cache; every mount must be gone. */
+/*
+ * Stop the vdrain thread and free the cache; every mount must be gone.
+ * (If dead vnodes are still referenced the cache is kept, and a later
+ * vcache_init restarts it.)
+ */
 void	vcache_fini(void);
+/*
+ * Set or clear MP->mnt_unmounting (written under the vcache mutex and
+ * with an atomic store; readers without that mutex use an atomic load).
+ */
+void	vcache_mount_unmounting(struct mount *mp, bool on);
 
 /* ---- registry (vfs_register.c) ---- */
 

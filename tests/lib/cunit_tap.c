@@ -32,7 +32,7 @@ cunit_tap_run(void)
 
 			n++;
 			ec = CU_run_test(suite, test);
-			if (ec == CU_OK &&
+			if (ec == CUE_SUCCESS &&
 			    CU_get_number_of_failures() == before &&
 			    CU_get_number_of_suites_failed() == 0) {
 				printf("ok %u - %s: %s\n", n, suite->pName,

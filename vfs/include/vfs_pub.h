@@ -90,7 +90,8 @@ int	vfs_pub_getattr(struct vnode *vp, struct vattr *va);
 /*
  * Change the fields in va->va_mask (VA_MODE, VA_UID, VA_GID, VA_SIZE,
  * VA_ATIME, VA_MTIME; times may carry UTIME_NOW in tv_nsec).  Permission
- * checks and setuid/setgid clearing are done here.
+ * checks and setuid/setgid clearing are done here.  VA_OPENFILE in the
+ * mask says a size change comes through a file open for writing.
  */
 int	vfs_pub_setattr(struct vnode *vp, struct vattr *va);
 /* R_OK/W_OK/X_OK/F_OK check against the caller's credential. */

@@ -61,6 +61,12 @@ struct vfs_timespec {
 #define VA_GEN		0x4000
 #define VA_BLKSIZE	0x8000
 #define VA_ALL		0xffff
+/*
+ * Not an attribute: in vfs_pub_setattr, says the size change comes through
+ * a file the caller already has open for writing (ftruncate), so write
+ * permission on the file is not checked again (as Linux).
+ */
+#define VA_OPENFILE	0x10000
 
 struct vattr {
 	uint32_t	va_mask;	/* VA_* fields valid / to change */

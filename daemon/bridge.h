@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * bridge.h -- private header of the rumpfuse daemon: the FUSE low-level
+ * bridge between /dev/fuse requests and the in-process kernel.
+ *
+ * Who does what:
+ *   main.c      command line, daemonizing, kernel and FUSE life cycle
+ *   opts.c      -o option splitting (FUSE / daemon / kernel)
+ *   nodeid.c    FUSE node id <-> vnode table, lookup counts, open files
+ *   ll_common.c per-request credentials, vattr -> struct stat, entries
+ *   ll_ops.c    the fuse_lowlevel_ops table, init
+ *   ll_entry.c  lookup, forget, create, mknod, mkdir, symlink, link,
+ *               unlink, rmdir, rename
+ *   ll_attr.c   getattr, setattr, access, statfs, readlink
+ *   ll_dir.c    opendir, readdir, readdirplus, releasedir, fsyncdir
+ *   ll_file.c   open, read, write_buf, flush, release, fsync,
+ *               fallocate, lseek
+ *   ll_xattr.c  setxattr, getxattr, listxattr, removexattr
+ *
+ * The daemon enters the kernel only through vfs_pub.h.  Every FUSE
+ * callback sets the caller's credential first (rf_req_begin()), so the
+ * kernel checks permissions whether or not default_permissions is given.
+ */
+#ifndef RUMPFUSE_BRIDGE_H
+#define RUMPFUSE_BRIDGE_H
+
+#define FUSE_USE_VERSION 35
+
+#include <fuse_lowlevel.h>
+#include <glib.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "vfs_pub.h"
+
+#ifndef RUMPFUSE_VERSION
+#define RUMPFUSE_VERSION "unknown"
+#endif
+
+#define RF_KIB		1024ULL
+#define RF_MIB		(1024ULL * 1024)
+/* Largest FUSE request payload Linux accepts (256 pages). */
+#define RF_MAX_WRITE_LIMIT	(1024U * 1024)
+#define RF_MAX_WRITE_MIN	4096U
+
+/* ---- options (opts.c) ---- */
+
+struct rf_opts {
+	/* command line */
+	const char	*fstype;	/* -t; "auto" by default */
+	const char	*source;	/* image, device, or "none" */
+	char		*mountpoint;	/* absolute (realpath) */
+	bool		 foreground;	/* -f */
+	bool		 debug;		/* -d */
+	bool		 single;	/* -s */
+
+	/* daemon options (-o) */
+	double		 entry_timeout;	/* seconds; default 1.0 */
+	double		 attr_timeout;	/* seconds; default 1.0 */
+	double		 negative_timeout; /* seconds; default 0 (off) */
+	unsigned	 max_write;	/* bytes; default 1 MiB */
+	unsigned	 max_readahead;	/* bytes; default 1 MiB */
+	bool		 writeback_cache; /* default off */
+	bool		 keep_cache;	/* default on */
+	bool		 clone_fd;	/* default on */
+	unsigned	 max_idle_threads; /* UINT32_MAX = libfuse's (all) */
+	unsigned	 max_threads;	/* 0 = libfuse's (10) */
+	uint64_t	 bufcache_bytes; /* 0 = kernel default */
+	uint32_t	 lrumax;	/* 0 = kernel default */
+	bool		 ro;		/* -o ro (last of ro/rw wins) */
+
+	bool		 rw_given;	/* ro or rw was given */
+
+	/* FUSE-side options seen */
+	bool		 multiuser;	/* allow_other or allow_root */
+	int		 default_perms;	/* -1 auto (= multiuser), 0, 1 */
+	bool		 have_fsname;
+	bool		 have_subtype;
+	unsigned	 max_read;	/* 0 = not given */
+
+	/* what the parser passes on */
+	GPtrArray	*fuse_list;	/* FUSE mount options (g_strdup) */
+	GString		*kern_o;	/* comma-separated, for vfs_mount() */
+};
+
+void	rf_opts_init(struct rf_opts *o);
+void	rf_opts_fini(struct rf_opts *o);
+/*
+ * Split one -o argument into o.
+ * => 0, or EINVAL with a message in err (the caller exits with usage).
+ */
+int	rf_opts_parse(struct rf_opts *o, const char *arg, char *err,
+	    size_t errlen);
+/*
+ * Build the argument vector for fuse_session_new() from o (after the
+ * mount is known, so fsname/subtype/ro defaults can be filled in).
+ * => 0 or ENOMEM; args must be freed with fuse_opt_free_args().
+ */
+int	rf_opts_fuse_args(struct rf_opts *o, const char *argv0,
+	    bool kernel_rdonly, struct fuse_args *args);
+
+/* ---- the node table (nodeid.c) ---- */
+
+/*
+ * One FUSE node: a vnode the kernel FUSE module knows by node id.  Node
+ * ids other than FUSE_ROOT_ID are the address of the struct.
+ *
+ * Invariants (all under rf_bridge.nodes_lock):
+ *  (1) a node is in the table iff nlookup > 0 or it is the root node;
+ *  (2) a node holds exactly one vnode reference (n_vp) while in the
+ *      table; it is dropped when nlookup reaches 0 (never for the root);
+ *  (3) at most one node per vnode: the table is keyed by vnode pointer.
+ */
+struct rf_node {
+	struct vnode	*n_vp;		/* const while in the table */
+	uint64_t	 n_nlookup;	/* nodes_lock */
+	uint64_t	 n_generation;	/* const */
+	/*
+	 * Page cache retention across opens (keep_cache): what the file
+	 * looked like at the previous open, and n_datagen, bumped
+	 * (atomically) by every write, truncate and fallocate done here.
+	 */
+	uint64_t	 n_datagen;	/* atomic */
+	bool		 n_open_valid;	/* nodes_lock */
+	uint64_t	 n_open_size;	/* nodes_lock */
+	struct vfs_timespec n_open_mtime; /* nodes_lock */
+	uint64_t	 n_open_datagen; /* nodes_lock */
+};
+
+/*
+ * An open file or directory (fi->fh).  It holds its own vnode reference:
+ * RELEASE may be handled after the FORGET that freed the node.
+ */
+struct rf_file {
+	struct vnode	*f_vp;		/* const; referenced */
+	int		 f_oflags;	/* const; open(2) flags as opened */
+	struct rf_file	*f_next, **f_prevp; /* files_lock */
+};
+
+struct rf_bridge {
+	struct rf_opts	*b_opts;
+	struct mount	*b_mp;
+	struct fuse_session *b_se;
+	bool		 b_rdonly;	/* kernel mount is read-only */
+
+	pthread_mutex_t	 nodes_lock;
+	GHashTable	*nodes;		/* vnode * -> rf_node *; nodes_lock */
+	struct rf_node	 root;		/* FUSE_ROOT_ID */
+	uint64_t	 next_generation; /* nodes_lock */
+
+	pthread_mutex_t	 files_lock;
+	struct rf_file	*files;		/* open handles; files_lock */
+};
+
+/*
+ * Set up the table with the root vnode ROOTVP (its reference is taken
+ * over).  => 0 or ENOMEM.
+ */
+int	rf_nodes_init(struct rf_bridge *b, struct vnode *rootvp);
+/*
+ * Close every open handle and drop every node's vnode reference (the
+ * FUSE connection is gone: no forget will come).  Frees the table.
+ */
+void	rf_nodes_fini(struct rf_bridge *b);
+/* The node for a FUSE node id (the kernel guarantees it is live). */
+struct rf_node *rf_node_get(struct rf_bridge *b, fuse_ino_t ino);
+/* The vnode for a node id, borrowed: valid for the length of the request. */
+struct vnode *rf_ino_vp(struct rf_bridge *b, fuse_ino_t ino);
+/*
+ * Account one FUSE lookup of VP and return its node and node id.
+ * => Consumes the caller's reference on VP (kept by a new node, dropped
+ *    if the vnode already had one).
+ */
+struct rf_node *rf_node_lookup(struct rf_bridge *b, struct vnode *vp,
+	    fuse_ino_t *inop);
+/*
+ * Drop NLOOKUP lookups of NODE; at zero the node leaves the table and its
+ * vnode reference is dropped (may block: not called with locks held).
+ */
+void	rf_node_forget(struct rf_bridge *b, struct rf_node *node,
+	    uint64_t nlookup);
+/* A write, truncate or fallocate changed the data of NODE. */
+void	rf_node_datachanged(struct rf_node *node);
+/*
+ * Called after a successful open of NODE whose attributes are now VA:
+ * => true if the kernel page cache may be kept (same size and mtime as at
+ *    the previous open and no data change through us since).
+ */
+bool	rf_node_open_keepcache(struct rf_bridge *b, struct rf_node *node,
+	    const struct vattr *va);
+
+/*
+ * Open handles.  rf_file_new takes a reference on VP for the handle;
+ * rf_file_free unlinks the handle and drops it.
+ */
+struct rf_file *rf_file_new(struct rf_bridge *b, struct vnode *vp,
+	    int oflags);
+void	rf_file_free(struct rf_bridge *b, struct rf_file *f);
+static inline struct rf_file *
+rf_file_of(struct fuse_file_info *fi)
+{
+
+	return (struct rf_file *)(uintptr_t)fi->fh;
+}
+
+/* ---- per-request helpers (ll_common.c) ---- */
+
+/* The caller's credential, as the kernel wants it. */
+#define RF_NGROUPS	64
+struct rf_cred {
+	uint32_t	 c_uid;
+	uint32_t	 c_gid;
+	uint32_t	 c_ngroups;
+	uint32_t	 c_groups[RF_NGROUPS];
+	uint32_t	 c_umask;
+};
+
+/*
+ * Start a request: the bridge, with the caller's credential installed in
+ * the kernel for this thread.  C, if not NULL, receives the credential
+ * (to re-install it after a root-only step, see rf_cred_apply()).
+ */
+struct rf_bridge *rf_req_begin(fuse_req_t req, struct rf_cred *c);
+void	rf_cred_apply(const struct rf_cred *c);
+
+/* vattr -> struct stat. */
+void	rf_vattr_to_stat(const struct vattr *va, struct stat *st);
+/* S_IF* bits for a vnode type. */
+uint32_t rf_vtype_to_mode(enum vtype vt);
+/*
+ * Fill E for VP: attributes, a FUSE lookup count, timeouts.
+ * => Consumes the reference on VP, also on error.
+ */
+int	rf_entry_fill(struct rf_bridge *b, struct vnode *vp,
+	    struct fuse_entry_param *e, struct rf_node **nodep);
+/*
+ * Reply E (filled by rf_entry_fill for NODE); if the reply does not reach
+ * the kernel, the lookup count is given back.
+ */
+void	rf_reply_entry(struct rf_bridge *b, fuse_req_t req,
+	    const struct fuse_entry_param *e, struct rf_node *node);
+
+/* ---- logging (main.c) ---- */
+void	rf_log(int prio, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+extern bool rf_debug;
+
+/* ---- the operations ---- */
+extern const struct fuse_lowlevel_ops rf_ll_ops;
+
+/* ll_entry.c */
+void	ll_lookup(fuse_req_t, fuse_ino_t, const char *);
+void	ll_forget(fuse_req_t, fuse_ino_t, uint64_t);
+void	ll_forget_multi(fuse_req_t, size_t, struct fuse_forget_data *);
+void	ll_mknod(fuse_req_t, fuse_ino_t, const char *, mode_t, dev_t);
+void	ll_mkdir(fuse_req_t, fuse_ino_t, const char *, mode_t);
+void	ll_symlink(fuse_req_t, const char *, fuse_ino_t, const char *);
+void	ll_link(fuse_req_t, fuse_ino_t, fuse_ino_t, const char *);
+void	ll_unlink(fuse_req_t, fuse_ino_t, const char *);
+void	ll_rmdir(fuse_req_t, fuse_ino_t, const char *);
+void	ll_rename(fuse_req_t, fuse_ino_t, const char *, fuse_ino_t,
+	    const char *, unsigned int);
+void	ll_create(fuse_req_t, fuse_ino_t, const char *, mode_t,
+	    struct fuse_file_info *);
+
+/* ll_attr.c */
+void	ll_getattr(fuse_req_t, fuse_ino_t, struct fuse_file_info *);
+void	ll_setattr(fuse_req_t, fuse_ino_t, struct stat *, int,
+	    struct fuse_file_info *);
+void	ll_access(fuse_req_t, fuse_ino_t, int);
+void	ll_statfs(fuse_req_t, fuse_ino_t);
+void	ll_readlink(fuse_req_t, fuse_ino_t);
+
+/* ll_dir.c */
+void	ll_opendir(fuse_req_t, fuse_ino_t, struct fuse_file_info *);
+void	ll_readdir(fuse_req_t, fuse_ino_t, size_t, off_t,
+	    struct fuse_file_info *);
+void	ll_readdirplus(fuse_req_t, fuse_ino_t, size_t, off_t,
+	    struct fuse_file_info *);
+void	ll_releasedir(fuse_req_t, fuse_ino_t, struct fuse_file_info *);
+void	ll_fsyncdir(fuse_req_t, fuse_ino_t, int, struct fuse_file_info *);
+
+/* ll_file.c */
+void	ll_open(fuse_req_t, fuse_ino_t, struct fuse_file_info *);
+void	ll_read(fuse_req_t, fuse_ino_t, size_t, off_t,
+	    struct fuse_file_info *);
+void	ll_write_buf(fuse_req_t, fuse_ino_t, struct fuse_bufvec *, off_t,
+	    struct fuse_file_info *);
+void	ll_flush(fuse_req_t, fuse_ino_t, struct fuse_file_info *);
+void	ll_release(fuse_req_t, fuse_ino_t, struct fuse_file_info *);
+void	ll_fsync(fuse_req_t, fuse_ino_t, int, struct fuse_file_info *);
+void	ll_fallocate(fuse_req_t, fuse_ino_t, int, off_t, off_t,
+	    struct fuse_file_info *);
+void	ll_lseek(fuse_req_t, fuse_ino_t, off_t, int,
+	    struct fuse_file_info *);
+/*
+ * Shared with ll_entry.c (create).  After vfs_pub_open(OFLAGS) of NODE
+ * succeeded: allocate the handle and fill fi (fh, keep_cache, noflush).
+ * => 0, or ENOMEM (the caller closes).
+ */
+int	rf_file_setup(struct rf_bridge *b, struct rf_node *node, int oflags,
+	    struct fuse_file_info *fi);
+/* The open reply did not reach the kernel: close and free fi->fh. */
+void	rf_file_abort(struct rf_bridge *b, struct fuse_file_info *fi);
+
+/* ll_xattr.c */
+void	ll_setxattr(fuse_req_t, fuse_ino_t, const char *, const char *,
+	    size_t, int);
+void	ll_getxattr(fuse_req_t, fuse_ino_t, const char *, size_t);
+void	ll_listxattr(fuse_req_t, fuse_ino_t, size_t);
+void	ll_removexattr(fuse_req_t, fuse_ino_t, const char *);
+
+#endif /* RUMPFUSE_BRIDGE_H */

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * ll_attr.c -- FUSE operations on attributes: getattr, setattr, access,
+ * statfs, readlink.  The kernel checks permissions (chmod by the owner,
+ * chown rules, utimes with UTIME_NOW for writers) and clears set-id bits.
+ *
+ * Valid replies: attr or err (getattr, setattr); err (access); statfs or
+ * err; readlink or err.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/statvfs.h>
+
+#include "bridge.h"
+
+static void
+ll_reply_attr(struct rf_bridge *b, fuse_req_t req, struct vnode *vp)
+{
+	struct vattr va;
+	struct stat st;
+	int error;
+
+	memset(&va, 0, sizeof(va));
+	if ((error = vfs_pub_getattr(vp, &va)) != 0) {
+		fuse_reply_err(req, error);
+		return;
+	}
+	rf_vattr_to_stat(&va, &st);
+	fuse_reply_attr(req, &st, b->b_opts->attr_timeout);
+}
+
+void
+ll_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct rf_bridge *b = rf_req_begin(req, NULL);
+
+	(void)fi;
+	ll_reply_attr(b, req, rf_ino_vp(b, ino));
+}
+
+/* Translate FUSE's setattr request into a vattr change mask. */
+static void
+ll_setattr_vattr(const struct stat *attr, int to_set, struct vattr *va)
+{
+
+	memset(va, 0, sizeof(*va));
+	if (to_set & FUSE_SET_ATTR_MODE) {
+		va->va_mask |= VA_MODE;
+		va->va_mode = attr->st_mode & 07777;
+	}
+	if (to_set & FUSE_SET_ATTR_UID) {
+		va->va_mask |= VA_UID;
+		va->va_uid = attr->st_uid;
+	}
+	if (to_set & FUSE_SET_ATTR_GID) {
+		va->va_mask |= VA_GID;
+		va->va_gid = attr->st_gid;
+	}
+	if (to_set & FUSE_SET_ATTR_SIZE) {
+		va->va_mask |= VA_SIZE;
+		va->va_size = (uint64_t)attr->st_size;
+	}
+	if (to_set & FUSE_SET_ATTR_ATIME_NOW) {
+		va->va_mask |= VA_ATIME;
+		va->va_atime.tv_sec = 0;
+		va->va_atime.tv_nsec = UTIME_NOW;
+	} else if (to_set & FUSE_SET_ATTR_ATIME) {
+		va->va_mask |= VA_ATIME;
+		va->va_atime.tv_sec = attr->st_atim.tv_sec;
+		va->va_atime.tv_nsec = attr->st_atim.tv_nsec;
+	}
+	if (to_set & FUSE_SET_ATTR_MTIME_NOW) {
+		va->va_mask |= VA_MTIME;
+		va->va_mtime.tv_sec = 0;
+		va->va_mtime.tv_nsec = UTIME_NOW;
+	} else if (to_set & FUSE_SET_ATTR_MTIME) {
+		va->va_mask |= VA_MTIME;
+		va->va_mtime.tv_sec = attr->st_mtim.tv_sec;
+		va->va_mtime.tv_nsec = attr->st_mtim.tv_nsec;
+	}
+	/* FUSE_SET_ATTR_CTIME: the kernel sets ctime itself. */
+}
+
+/*
+ * Is the refused change VA one Linux makes on behalf of a writer?
+ *  - ftruncate(2) needs no permission beyond the descriptor being open
+ *    for writing, where truncate(2), all the kernel can tell, needs write
+ *    permission on the file;
+ *  - before a write or truncate by a non-owner, Linux clears set-user-ID
+ *    and set-group-ID itself with a chmod in the writer's name, unless
+ *    the daemon handles "killpriv" (which libfuse before 3.16 never tells
+ *    it, whatever the daemon asks), and the kernel refuses a chmod by
+ *    anyone but the owner.
+ * Both are allowed to a caller who may write the file.
+ */
+static bool
+ll_setattr_for_writer(struct vnode *vp, const struct vattr *va,
+    const struct rf_file *f)
+{
+	struct vattr cur;
+	uint32_t gone;
+
+	if (va->va_mask == VA_SIZE)
+		return f != NULL && (f->f_oflags & O_ACCMODE) != O_RDONLY;
+	if (va->va_mask != VA_MODE)
+		return false;
+	memset(&cur, 0, sizeof(cur));
+	if (vfs_pub_getattr(vp, &cur) != 0)
+		return false;
+	gone = cur.va_mode & 07777 & ~va->va_mode;
+	if ((va->va_mode & ~cur.va_mode) != 0 || gone == 0 ||
+	    (gone & ~(uint32_t)(S_ISUID | S_ISGID)) != 0)
+		return false;		/* not just clearing set-id bits */
+	return (f != NULL && (f->f_oflags & O_ACCMODE) != O_RDONLY) ||
+	    vfs_pub_access(vp, W_OK) == 0;
+}
+
+void
+ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+    struct fuse_file_info *fi)
+{
+	struct rf_cred c;
+	struct rf_bridge *b = rf_req_begin(req, &c);
+	struct rf_node *node = rf_node_get(b, ino);
+	struct rf_file *f = fi != NULL ? rf_file_of(fi) : NULL;
+	struct vattr va;
+	int error;
+
+	ll_setattr_vattr(attr, to_set, &va);
+	if (va.va_mask != 0) {
+		error = vfs_pub_setattr(node->n_vp, &va);
+		if ((error == EACCES || error == EPERM) &&
+		    ll_setattr_for_writer(node->n_vp, &va, f)) {
+			vfs_pub_setcred_root();
+			error = vfs_pub_setattr(node->n_vp, &va);
+			rf_cred_apply(&c);
+		}
+		if (va.va_mask & VA_SIZE)
+			rf_node_datachanged(node);
+		if (error != 0) {
+			fuse_reply_err(req, error);
+			return;
+		}
+	}
+	ll_reply_attr(b, req, node->n_vp);
+}
+
+void
+ll_access(fuse_req_t req, fuse_ino_t ino, int mask)
+{
+	struct rf_bridge *b = rf_req_begin(req, NULL);
+
+	fuse_reply_err(req, vfs_pub_access(rf_ino_vp(b, ino), mask));
+}
+
+void
+ll_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct rf_bridge *b = rf_req_begin(req, NULL);
+	struct vfs_statvfs sv;
+	struct statvfs st;
+	int error;
+
+	(void)ino;
+	memset(&sv, 0, sizeof(sv));
+	if ((error = vfs_pub_statvfs(b->b_mp, &sv)) != 0) {
+		fuse_reply_err(req, error);
+		return;
+	}
+	memset(&st, 0, sizeof(st));
+	st.f_bsize = sv.f_bsize;
+	st.f_frsize = sv.f_frsize;
+	st.f_blocks = sv.f_blocks;
+	st.f_bfree = sv.f_bfree;
+	st.f_bavail = sv.f_bavail;
+	st.f_files = sv.f_files;
+	st.f_ffree = sv.f_ffree;
+	st.f_favail = sv.f_favail;
+	st.f_fsid = sv.f_fsid;
+	st.f_flag = sv.f_flag;
+	st.f_namemax = sv.f_namemax;
+	fuse_reply_statfs(req, &st);
+}
+
+void
+ll_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct rf_bridge *b = rf_req_begin(req, NULL);
+	char buf[4096 + 1];
+	size_t len = 0;
+	int error;
+
+	error = vfs_pub_readlink(rf_ino_vp(b, ino), buf, sizeof(buf) - 1,
+	    &len);
+	if (error != 0) {
+		fuse_reply_err(req, error);
+		return;
+	}
+	if (len > sizeof(buf) - 1)
+		len = sizeof(buf) - 1;
+	buf[len] = '\0';
+	fuse_reply_readlink(req, buf);
+}

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * ll_dir.c -- FUSE operations on directories: opendir, readdir,
+ * readdirplus, releasedir, fsyncdir.
+ *
+ * Offsets: the FUSE offset of an entry is the kernel's directory cookie
+ * that resumes after it, so a later READDIR at that offset continues
+ * there; offset 0 starts from the beginning.
+ *
+ * Reading happens in two phases, because the directory vnode is locked
+ * while vfs_pub_readdir() calls back and the callback must not enter the
+ * kernel: (1) the callback copies names and cookies into a private list
+ * until the reply would overflow (the entry that does not fit is refused
+ * and the next READDIR resumes at it); (2) with the directory unlocked,
+ * readdirplus looks every name up (one FUSE lookup each, except "." and
+ * ".." which are sent without a node, as the kernel does not count them)
+ * and the reply is built.
+ *
+ * Valid replies: open or err; buf or err; err.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bridge.h"
+
+struct ll_dent {
+	size_t		 d_nameoff;	/* in ll_dirbuf.names */
+	uint64_t	 d_ino;
+	enum vtype	 d_type;
+	uint64_t	 d_next;	/* cookie after this entry */
+};
+
+struct ll_dirbuf {
+	fuse_req_t	 req;
+	bool		 plus;
+	size_t		 limit;		/* reply size asked for */
+	size_t		 used;		/* reply bytes the entries need */
+	GArray		*ents;		/* struct ll_dent */
+	GString		*names;		/* NUL-terminated names */
+};
+
+/* vfs_filldir_t: called with the directory locked; no kernel calls. */
+static int
+ll_dir_fill(void *arg, const char *name, size_t namelen, uint64_t ino,
+    enum vtype type, uint64_t nextcookie)
+{
+	struct ll_dirbuf *d = arg;
+	struct ll_dent de;
+	size_t off = d->names->len, need;
+	const char *nm;
+
+	g_string_append_len(d->names, name, (gssize)namelen);
+	g_string_append_c(d->names, '\0');
+	nm = d->names->str + off;
+	if (d->plus)
+		need = fuse_add_direntry_plus(d->req, NULL, 0, nm, NULL, 0);
+	else
+		need = fuse_add_direntry(d->req, NULL, 0, nm, NULL, 0);
+	if (d->used + need > d->limit) {
+		g_string_truncate(d->names, off);
+		return 1;			/* no room: resume here */
+	}
+	d->used += need;
+	de.d_nameoff = off;
+	de.d_ino = ino;
+	de.d_type = type;
+	de.d_next = nextcookie;
+	g_array_append_val(d->ents, de);
+	return 0;
+}
+
+static bool
+ll_is_dot(const char *name)
+{
+
+	return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
+}
+
+/*
+ * Build the readdirplus entry for NAME: a looked-up node, or, for "."
+ * and ".." and names that vanished meanwhile, the bare name.
+ */
+static void
+ll_dir_plus_entry(struct rf_bridge *b, struct vnode *dvp,
+    const struct ll_dent *de, const char *name,
+    struct fuse_entry_param *e, GPtrArray *taken)
+{
+	struct vnode *vp;
+	struct rf_node *node;
+
+	if (!ll_is_dot(name) && vfs_pub_lookup(dvp, name, &vp) == 0 &&
+	    rf_entry_fill(b, vp, e, &node) == 0) {
+		g_ptr_array_add(taken, node);
+		return;
+	}
+	memset(e, 0, sizeof(*e));
+	e->attr.st_ino = de->d_ino;
+	e->attr.st_mode = rf_vtype_to_mode(de->d_type);
+}
+
+static void
+ll_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+    bool plus)
+{
+	struct rf_bridge *b = rf_req_begin(req, NULL);
+	struct vnode *dvp = rf_ino_vp(b, ino);
+	struct ll_dirbuf d;
+	struct fuse_entry_param e;
+	struct stat st;
+	GPtrArray *taken = NULL;
+	uint64_t cookie = (uint64_t)off;
+	char *buf = NULL, *p;
+	size_t rem, n, i;
+	const char *name;
+	struct ll_dent *de;
+	int error;
+
+	memset(&d, 0, sizeof(d));
+	d.req = req;
+	d.plus = plus;
+	d.limit = size;
+	d.ents = g_array_new(FALSE, FALSE, sizeof(struct ll_dent));
+	d.names = g_string_sized_new(1024);
+
+	error = vfs_pub_readdir(dvp, &cookie, ll_dir_fill, &d);
+	if (error != 0 && d.ents->len == 0) {
+		fuse_reply_err(req, error);
+		goto out;
+	}
+	if (d.used == 0) {
+		fuse_reply_buf(req, NULL, 0);	/* end of directory */
+		goto out;
+	}
+	if ((buf = malloc(d.used)) == NULL) {
+		fuse_reply_err(req, ENOMEM);
+		goto out;
+	}
+	if (plus)
+		taken = g_ptr_array_new();
+	p = buf;
+	rem = d.used;
+	for (i = 0; i < d.ents->len; i++) {
+		de = &g_array_index(d.ents, struct ll_dent, i);
+		name = d.names->str + de->d_nameoff;
+		if (plus) {
+			ll_dir_plus_entry(b, dvp, de, name, &e, taken);
+			n = fuse_add_direntry_plus(req, p, rem, name, &e,
+			    (off_t)de->d_next);
+		} else {
+			memset(&st, 0, sizeof(st));
+			st.st_ino = de->d_ino;
+			st.st_mode = rf_vtype_to_mode(de->d_type);
+			n = fuse_add_direntry(req, p, rem, name, &st,
+			    (off_t)de->d_next);
+		}
+		if (n > rem)
+			break;	/* cannot happen: sized in phase one */
+		p += n;
+		rem -= n;
+	}
+	if (fuse_reply_buf(req, buf, d.used - rem) != 0 && taken != NULL) {
+		/* The kernel never saw these lookups. */
+		for (i = 0; i < taken->len; i++)
+			rf_node_forget(b, g_ptr_array_index(taken, i), 1);
+	}
+
+out:
+	if (taken != NULL)
+		g_ptr_array_free(taken, TRUE);
+	free(buf);
+	g_array_free(d.ents, TRUE);
+	g_string_free(d.names, TRUE);
+}
+
+void
+ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+    struct fuse_file_info *fi)
+{
+
+	(void)fi;
+	ll_do_readdir(req, ino, size, off, false);
+}
+
+void
+ll_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+    struct fuse_file_info *fi)
+{
+
+	(void)fi;
+	ll_do_readdir(req, ino, size, off, true);
+}
+
+void
+ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct rf_bridge *b = rf_req_begin(req, NULL);
+	struct vnode *vp = rf_ino_vp(b, ino);
+	struct rf_file *f;
+	int error;
+
+	if ((error = vfs_pub_open(vp, fi->flags)) != 0) {
+		fuse_reply_err(req, error);
+		return;
+	}
+	if ((f = rf_file_new(b, vp, fi->flags)) == NULL) {
+		(void)vfs_pub_close(vp, fi->flags);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	fi->fh = (uint64_t)(uintptr_t)f;
+	if (fuse_reply_open(req, fi) != 0) {
+		(void)vfs_pub_close(vp, f->f_oflags);
+		rf_file_free(b, f);
+	}
+}
+
+void
+ll_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct rf_bridge *b = rf_req_begin(req, NULL);
+	struct rf_file *f = rf_file_of(fi);
+
+	(void)ino;
+	(void)vfs_pub_close(f->f_vp, f->f_oflags);
+	rf_file_free(b, f);
+	fuse_reply_err(req, 0);
+}
+
+void
+ll_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
+    struct fuse_file_info *fi)
+{
+	struct rf_bridge *b = rf_req_begin(req, NULL);
+
+	(void)fi;
+	fuse_reply_err(req, vfs_pub_fsync(rf_ino_vp(b, ino), datasync != 0));
+}

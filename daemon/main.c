@@ -1,0 +1,529 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * main.c -- the rumpfuse command: arguments, help, daemonizing, and the
+ * life cycle of the kernel and the FUSE session.
+ *
+ * Life cycle (each step undone in reverse on failure):
+ *   1. parse arguments (bad usage: exit 2);
+ *   2. without -f, fork: the parent waits on a pipe until the child says
+ *      the mount is live (exit 0) or dies (exit 1).  The fork comes first
+ *      because the kernel starts threads (buffer flusher, I/O) that a
+ *      later fork, such as fuse_daemonize()'s, would leave behind;
+ *   3. vfs_init(), vfs_mount() at "/" -- a bad image or option fails here,
+ *      before anything is mounted on the host;
+ *   4. fuse_session_new(), signal handlers, fuse_session_mount(), raise
+ *      the mount's read-ahead, tell the parent (stdio to /dev/null);
+ *   5. the request loop, until SIGTERM/SIGINT/SIGHUP or an unmount;
+ *   6. fuse_session_unmount(), release every node and handle (the kernel
+ *      FUSE module forgets nothing at unmount), vfs_unmount() (which
+ *      syncs; forced if vnodes are still busy), vfs_shutdown().
+ * Exit status 0 only if the filesystem was written back cleanly.
+ *
+ * Exports: main, rf_log, rf_debug.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "bridge.h"
+
+bool	rf_debug;
+static bool rf_syslog;		/* daemonized: log to syslog */
+static int rf_ready_fd = -1;	/* pipe to the waiting parent */
+static struct rf_opts *rf_opts_cleanup;	/* freed by usage_error() */
+
+/* Filesystem types built into this kernel (for --help). */
+static const struct {
+	const char *name;
+	const char *what;
+} rf_fstypes[] = {
+	{ "tmpfs", "memory filesystem; SOURCE is ignored (conventionally "
+	    "\"none\")" },
+};
+
+void
+rf_log(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (prio == LOG_DEBUG && !rf_debug)
+		return;
+	va_start(ap, fmt);
+	if (rf_syslog) {
+		vsyslog(prio, fmt, ap);
+	} else {
+		fputs("rumpfuse: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
+	va_end(ap);
+}
+
+static void
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("rumpfuse: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	fputs("Try 'rumpfuse --help' for more information.\n", stderr);
+	if (rf_opts_cleanup != NULL)
+		rf_opts_fini(rf_opts_cleanup);
+	exit(2);
+}
+
+static void
+help(void)
+{
+	size_t i;
+
+	printf(
+"Usage: rumpfuse [-t TYPE] [-o OPTIONS] [-f] [-d] [-s] SOURCE MOUNTPOINT\n"
+"       rumpfuse -h | --help\n"
+"       rumpfuse -V | --version\n"
+"\n"
+"Mount the filesystem in SOURCE (an image file or a block device) on\n"
+"MOUNTPOINT through FUSE.  The filesystem driver runs inside rumpfuse, in\n"
+"a small kernel of its own, so the host kernel never parses the image.\n"
+"Permissions are checked with the credentials of each calling process.\n"
+"\n"
+"Without -f, rumpfuse returns once the filesystem is mounted and usable,\n"
+"and keeps serving it in the background.  It stops when the filesystem is\n"
+"unmounted (fusermount3 -u MOUNTPOINT, or umount(8) as root) or when it\n"
+"gets SIGTERM, SIGINT or SIGHUP; either way it unmounts, writes every\n"
+"change back to SOURCE, and exits.\n"
+"\n"
+"Options:\n"
+"  -t TYPE        filesystem type (default: auto, which probes SOURCE)\n"
+"  -o OPTIONS     comma-separated mount options, below; may be repeated\n"
+"  -f             stay in the foreground (default: detach once mounted)\n"
+"  -d             debug: log every FUSE request, kernel log level debug;\n"
+"                 implies -f\n"
+"  -s             single-threaded (default: requests run in parallel)\n"
+"  -h, --help     show this help and exit\n"
+"  -V, --version  show the version and exit\n"
+"\n"
+"Filesystem types:\n"
+"  auto           probe SOURCE for every type that reads images (default)\n");
+	for (i = 0; i < sizeof(rf_fstypes) / sizeof(rf_fstypes[0]); i++)
+		printf("  %-14s %s\n", rf_fstypes[i].name, rf_fstypes[i].what);
+	printf(
+"\n"
+"Mount options for the FUSE mount (see mount.fuse3(8)):\n"
+"  allow_other           let every user in (default: only the user who\n"
+"                        mounted; others need user_allow_other in\n"
+"                        /etc/fuse.conf)\n"
+"  allow_root            let the mounting user and root in\n"
+"  default_permissions   let Linux check the mode bits as well, with\n"
+"                        its cached attributes (the filesystem always\n"
+"                        checks them itself); on by default with\n"
+"                        allow_other or allow_root, where without it a\n"
+"                        cached path skips directory search checks\n"
+"  nodefault_permissions leave the checks to the filesystem alone\n"
+"  fsname=NAME           source shown in /proc/mounts (default: SOURCE)\n"
+"  subtype=NAME          type shown as fuse.NAME (default: rumpfuse)\n"
+"  auto_unmount          unmount if rumpfuse dies\n"
+"  max_read=BYTES        largest read request (default: Linux's)\n"
+"  noexec exec dirsync norelatime strictatime nostrictatime lazytime\n"
+"  nolazytime            as for mount(8) (the FUSE mount only)\n"
+"\n"
+"Mount options for both the FUSE mount and the filesystem:\n"
+"  ro                    read-only (a SOURCE that cannot be written is\n"
+"                        mounted read-only anyway)\n"
+"  rw                    read-write (default)\n"
+"  noatime               do not update access times (default: relatime)\n"
+"  atime, relatime       update access times\n"
+"  sync                  write changes through at once (default: async)\n"
+"  async                 write changes back later\n"
+"  nosuid, suid          ignore (default: honour) set-id bits\n"
+"  nodev, dev            refuse (default: allow) opening devices\n"
+"\n"
+"Mount options for rumpfuse itself:\n"
+"  entry_timeout=SECS    cache names this long (default: 1.0)\n"
+"  attr_timeout=SECS     cache attributes this long (default: 1.0)\n"
+"  negative_timeout=SECS cache \"no such file\" this long (default: 0,\n"
+"                        not cached)\n"
+"  max_write=BYTES       largest write request, 4k to 1M (default: 1M)\n"
+"  max_readahead=BYTES   Linux read-ahead for the mount (default: 1M)\n"
+"  writeback_cache       let Linux cache writes and send them later\n"
+"                        (default: off, writes go through at once)\n"
+"  nokeep_cache          drop cached file data at every open (default:\n"
+"                        keep it while the file has not changed)\n"
+"  threads=N             idle worker threads kept (default: all)\n"
+"  max_threads=N         most worker threads (default: 10)\n"
+"  noclone_fd            share one /dev/fuse descriptor between threads\n"
+"                        (default: one each)\n"
+"  bufcache=SIZE         buffer cache size (default: the kernel's)\n"
+"  lrumax=N              unused files kept cached (default: the kernel's)\n"
+"Any other option goes to the filesystem, which refuses what it does not\n"
+"know.  Sizes take a k, M, G or T suffix (powers of 1024).\n"
+"\n"
+"Environment:\n"
+"  RUMP_LOGLEVEL=0..4    kernel log level: errors, warnings (default),\n"
+"                        info, debug, trace; -d sets 3\n"
+"\n"
+"Examples:\n"
+"  rumpfuse -t tmpfs none /mnt/scratch\n"
+"  rumpfuse -o ro disk.img /mnt/disk\n"
+"  rumpfuse -f -o allow_other,entry_timeout=10 /dev/sdb1 /mnt/usb\n"
+"  fusermount3 -u /mnt/disk\n"
+"\n"
+"Exit status:\n"
+"  0  unmounted and written back cleanly (or --help, --version)\n"
+"  1  the mount failed, or changes could not be written back\n"
+"  2  bad usage\n");
+}
+
+static void
+version(void)
+{
+
+	printf("rumpfuse %s (libfuse %s)\n", RUMPFUSE_VERSION,
+	    fuse_pkgversion());
+}
+
+/*
+ * Step 2: fork.  The parent never returns: it exits with the status the
+ * child reports (0 once the mount is live), or 1 if the child dies first.
+ */
+static void
+daemon_fork(void)
+{
+	int p[2], ws;
+	unsigned char st = 1;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(p) == -1) {
+		rf_log(LOG_ERR, "pipe: %s", strerror(errno));
+		exit(1);
+	}
+	if ((pid = fork()) == -1) {
+		rf_log(LOG_ERR, "fork: %s", strerror(errno));
+		exit(1);
+	}
+	if (pid == 0) {
+		close(p[0]);
+		rf_ready_fd = p[1];
+		(void)setsid();
+		return;
+	}
+	close(p[1]);
+	do
+		n = read(p[0], &st, 1);
+	while (n == -1 && errno == EINTR);
+	if (n != 1) {
+		while (waitpid(pid, &ws, 0) == -1 && errno == EINTR)
+			continue;
+		st = 1;
+	}
+	_exit(st);
+}
+
+/* Step 4, last: detach from the terminal and release the parent. */
+static void
+daemon_ready(void)
+{
+	unsigned char st = 0;
+	int fd;
+
+	if (rf_ready_fd == -1)
+		return;
+	if (chdir("/") == -1)
+		rf_log(LOG_WARNING, "chdir /: %s", strerror(errno));
+	openlog("rumpfuse", LOG_PID, LOG_DAEMON);
+	rf_syslog = true;
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		(void)dup2(fd, 0);
+		(void)dup2(fd, 1);
+		(void)dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	if (write(rf_ready_fd, &st, 1) != 1)
+		rf_log(LOG_WARNING, "cannot notify the parent process");
+	close(rf_ready_fd);
+	rf_ready_fd = -1;
+}
+
+/*
+ * Linux gives a FUSE mount 128 KiB of read-ahead; it keeps the smaller of
+ * its bdi setting and what INIT asks for.  Raise the bdi setting before
+ * INIT is answered (best effort; needs root).
+ */
+static void
+raise_readahead(const char *mountpoint, unsigned bytes)
+{
+	char line[8192], path[128], *esc;
+	unsigned maj = 0, min = 0, m1, m2;
+	bool found = false;
+	char mnt[4096];
+	FILE *f;
+
+	if (bytes <= 128 * 1024)
+		return;
+	if ((f = fopen("/proc/self/mountinfo", "r")) == NULL)
+		return;
+	/* Mount points are escaped there: ' ' '\t' '\n' '\\' as \ooo. */
+	esc = g_strescape(mountpoint, NULL);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%*u %*u %u:%u %*s %4095s", &m1, &m2,
+		    mnt) != 3)
+			continue;
+		if (strcmp(mnt, mountpoint) == 0 ||
+		    strcmp(mnt, esc) == 0) {
+			maj = m1;
+			min = m2;
+			found = true;	/* the last one is ours */
+		}
+	}
+	fclose(f);
+	g_free(esc);
+	if (!found)
+		return;
+	snprintf(path, sizeof(path), "/sys/class/bdi/%u:%u/read_ahead_kb",
+	    maj, min);
+	if ((f = fopen(path, "w")) == NULL) {
+		rf_log(LOG_DEBUG, "%s: %s", path, strerror(errno));
+		return;
+	}
+	fprintf(f, "%u\n", bytes / 1024);
+	if (fclose(f) != 0)
+		rf_log(LOG_DEBUG, "%s: %s", path, strerror(errno));
+}
+
+/* The -o options the kernel gets: ro/rw first, then the rest. */
+static char *
+kernel_options(const struct rf_opts *o)
+{
+	GString *s = g_string_new(NULL);
+
+	if (o->ro)
+		g_string_append(s, "ro");
+	else if (o->rw_given)
+		g_string_append(s, "rw");
+	if (o->kern_o->len > 0) {
+		if (s->len > 0)
+			g_string_append_c(s, ',');
+		g_string_append(s, o->kern_o->str);
+	}
+	return g_string_free(s, FALSE);
+}
+
+/* Step 5. => 0, or the loop's error (negative errno). */
+static int
+run_loop(struct rf_opts *o, struct fuse_session *se)
+{
+	struct fuse_loop_config *cfg;
+	int res;
+
+	if (o->single)
+		return fuse_session_loop(se);
+	if ((cfg = fuse_loop_cfg_create()) == NULL)
+		return -ENOMEM;
+	fuse_loop_cfg_set_clone_fd(cfg, o->clone_fd ? 1 : 0);
+	if (o->max_idle_threads != UINT32_MAX)
+		fuse_loop_cfg_set_idle_threads(cfg, o->max_idle_threads);
+	if (o->max_threads != 0)
+		fuse_loop_cfg_set_max_threads(cfg, o->max_threads);
+	res = fuse_session_loop_mt(se, cfg);
+	fuse_loop_cfg_destroy(cfg);
+	return res;
+}
+
+/* Steps 3 to 6.  => the exit status. */
+static int
+run(struct rf_opts *o, const char *argv0)
+{
+	struct vfs_config cfg;
+	struct rf_bridge b;
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	struct fuse_session *se = NULL;
+	struct vnode *rootvp;
+	char errbuf[512], *kopts;
+	int error, res, status = 1;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.bufcache_bytes = o->bufcache_bytes;
+	cfg.vnode_lru_max = o->lrumax;
+	if ((error = vfs_init(&cfg)) != 0) {
+		rf_log(LOG_ERR, "cannot start the kernel: %s",
+		    strerror(error));
+		return 1;
+	}
+
+	memset(&b, 0, sizeof(b));
+	b.b_opts = o;
+	errbuf[0] = '\0';
+	kopts = kernel_options(o);
+	rf_log(LOG_DEBUG, "vfs_mount(%s, %s, \"%s\")", o->fstype, o->source,
+	    kopts);
+	error = vfs_mount(o->fstype, o->source, "/", kopts, &b.b_mp, errbuf,
+	    sizeof(errbuf));
+	g_free(kopts);
+	if (error != 0) {
+		rf_log(LOG_ERR, "cannot mount %s: %s", o->source,
+		    errbuf[0] != '\0' ? errbuf : strerror(error));
+		goto out_shutdown;
+	}
+	b.b_rdonly = vfs_mount_rdonly(b.b_mp);
+	if (b.b_rdonly && !o->ro)
+		rf_log(LOG_WARNING, "%s: mounted read-only", o->source);
+	if ((error = vfs_pub_root(b.b_mp, &rootvp)) != 0) {
+		rf_log(LOG_ERR, "cannot mount %s: root directory: %s",
+		    o->source, strerror(error));
+		goto out_unmount;
+	}
+	rf_nodes_init(&b, rootvp);
+
+	if (rf_opts_fuse_args(o, argv0, b.b_rdonly, &args) != 0) {
+		rf_log(LOG_ERR, "out of memory");
+		goto out_nodes;
+	}
+	se = fuse_session_new(&args, &rf_ll_ops, sizeof(rf_ll_ops), &b);
+	if (se == NULL) {
+		rf_log(LOG_ERR, "cannot mount %s: bad FUSE options",
+		    o->source);
+		goto out_nodes;
+	}
+	b.b_se = se;
+	if (fuse_set_signal_handlers(se) != 0) {
+		rf_log(LOG_ERR, "cannot set signal handlers");
+		goto out_session;
+	}
+	if (fuse_session_mount(se, o->mountpoint) != 0) {
+		rf_log(LOG_ERR, "cannot mount %s on %s", o->source,
+		    o->mountpoint);
+		goto out_signals;
+	}
+	raise_readahead(o->mountpoint, o->max_readahead);
+	daemon_ready();
+
+	res = run_loop(o, se);
+	status = 0;
+	if (res < 0) {
+		rf_log(LOG_ERR, "FUSE session: %s", strerror(-res));
+		status = 1;
+	}
+	fuse_session_unmount(se);
+out_signals:
+	fuse_remove_signal_handlers(se);
+out_session:
+	fuse_session_destroy(se);
+out_nodes:
+	fuse_opt_free_args(&args);
+	rf_nodes_fini(&b);
+out_unmount:
+	if ((error = vfs_unmount(b.b_mp, 0)) == EBUSY) {
+		rf_log(LOG_WARNING, "%s: files still busy at unmount; "
+		    "forcing", o->source);
+		error = vfs_unmount(b.b_mp, VFS_UMOUNT_FORCE);
+	}
+	if (error != 0) {
+		rf_log(LOG_ERR, "%s: unmount failed, changes may be lost: %s",
+		    o->source, strerror(error));
+		status = 1;
+	}
+out_shutdown:
+	vfs_shutdown();
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct rf_opts o;
+	struct stat st;
+	char err[512];
+	int c, status;
+
+	rf_opts_init(&o);
+	rf_opts_cleanup = &o;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":t:o:fdshV", longopts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (*optarg == '\0')
+				usage_error("-t needs a filesystem type");
+			o.fstype = optarg;
+			break;
+		case 'o':
+			if (rf_opts_parse(&o, optarg, err, sizeof(err)) != 0)
+				usage_error("%s", err);
+			break;
+		case 'f':
+			o.foreground = true;
+			break;
+		case 'd':
+			o.debug = true;
+			o.foreground = true;
+			break;
+		case 's':
+			o.single = true;
+			break;
+		case 'h':
+			help();
+			rf_opts_fini(&o);
+			return 0;
+		case 'V':
+			version();
+			rf_opts_fini(&o);
+			return 0;
+		case ':':
+			usage_error("option '%s' needs an argument",
+			    argv[optind - 1]);
+			break;
+		default:
+			if (optopt != 0)
+				usage_error("unknown option '-%c'", optopt);
+			usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind < 2)
+		usage_error("%s", argc - optind == 0 ?
+		    "missing SOURCE and MOUNTPOINT" : "missing MOUNTPOINT");
+	if (argc - optind > 2)
+		usage_error("unexpected argument '%s'", argv[optind + 2]);
+	rf_opts_cleanup = NULL;
+	o.source = argv[optind];
+	/* A filesystem root is a directory: Linux would refuse it later. */
+	if ((o.mountpoint = realpath(argv[optind + 1], NULL)) == NULL ||
+	    stat(o.mountpoint, &st) == -1)
+		c = errno;
+	else
+		c = S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+	if (c != 0) {
+		rf_log(LOG_ERR, "cannot mount %s on %s: %s", o.source,
+		    argv[optind + 1], strerror(c));
+		rf_opts_fini(&o);
+		return 1;
+	}
+
+	rf_debug = o.debug;
+	if (o.debug)
+		(void)setenv("RUMP_LOGLEVEL", "3", 0);
+	if (!o.foreground)
+		daemon_fork();
+	status = run(&o, argv[0]);
+	rf_opts_fini(&o);
+	if (rf_syslog)
+		closelog();
+	return status;
+}

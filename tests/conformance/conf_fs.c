@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * conf_fs.c -- the table of filesystem configurations the conformance
+ * cases run against, and helpers to make their images.
+ *
+ * Adding a driver is adding entries here.  An image-based filesystem
+ * gives cf_mkimage = conf_mkimage_cmd and a shell command in cf_mkarg,
+ * "%I" standing for the image path and "%S" for a directory holding the
+ * seed tree; for example, for ext4 (read-write and a seeded read-only
+ * variant):
+ *
+ *   { "ext4", "ext2fs", conf_mkimage_cmd,
+ *     "truncate -s 64M %I && mkfs.ext4 -q -F %I", "", "lost+found\0",
+ *     CAP_WRITE | CAP_PERSIST | ..., 0 },
+ *   { "ext4-ro", "ext2fs", conf_mkimage_cmd,
+ *     "truncate -s 16M %I && mkfs.ext4 -q -F -d %S %I", "ro",
+ *     "lost+found\0", CAP_RDONLY | CAP_SEED | ..., 0 },
+ *   { "ext4-small", "ext2fs", conf_mkimage_cmd,
+ *     "truncate -s 4M %I && mkfs.ext4 -q -F %I", "", "lost+found\0",
+ *     CAP_WRITE | CAP_ENOSPC | ..., CAP_ENOSPC },
+ *
+ * A read-only configuration has CAP_RDONLY and no CAP_WRITE; one whose
+ * image carries the seed tree (conf_seed_tree) has CAP_SEED; an
+ * image-based one has CAP_PERSIST.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "conf.h"
+
+#define TMPFS_CAPS	(CAP_SYMLINK | CAP_HARDLINK | CAP_XATTR |	\
+	CAP_XATTR_4K | CAP_SPARSE | CAP_MKNOD | CAP_PERMS | CAP_TIMES_NS | \
+	CAP_ATIME | CAP_LARGEFILE | CAP_CASE_SENSITIVE | CAP_UNLINK_OPEN | \
+	CAP_RENAME_EXCHANGE | CAP_FALLOCATE | CAP_SEEK_HOLE | CAP_LONGNAME | \
+	CAP_BIGDIR | CAP_BYTENAMES | CAP_DIRNLINK)
+
+const struct conf_fs conf_fs_table[] = {
+	{ "tmpfs", "tmpfs", NULL, NULL, "", NULL, CAP_WRITE | TMPFS_CAPS, 0 },
+	{ "tmpfs-small", "tmpfs", NULL, NULL, "size=4m", NULL,
+	    CAP_WRITE | CAP_ENOSPC | TMPFS_CAPS, CAP_ENOSPC },
+	{ "tmpfs-ro", "tmpfs", NULL, NULL, "ro", NULL,
+	    CAP_RDONLY | TMPFS_CAPS, 0 },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, 0, 0 }
+};
+
+/* Write LEN bytes of S to host file PATH. */
+static int
+host_put(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "w");
+	int error = 0;
+
+	if (f == NULL)
+		return errno;
+	if (fputs(s, f) == EOF)
+		error = EIO;
+	if (fclose(f) != 0 && error == 0)
+		error = errno;
+	return error;
+}
+
+int
+conf_seed_tree(const char *dir)
+{
+	char p[4096];
+	int error;
+
+	snprintf(p, sizeof(p), "%s/file", dir);
+	if ((error = host_put(p, SEED_FILE_DATA)) != 0 || chmod(p, 0644) != 0)
+		return error ? error : errno;
+	snprintf(p, sizeof(p), "%s/dir", dir);
+	if (mkdir(p, 0755) != 0)
+		return errno;
+	snprintf(p, sizeof(p), "%s/dir/sub", dir);
+	if ((error = host_put(p, "sub\n")) != 0)
+		return error;
+	snprintf(p, sizeof(p), "%s/link", dir);
+	if (symlink("file", p) != 0)
+		return errno;
+	return 0;
+}
+
+/* Append S to the growing command in CMD (size LEN); false if full. */
+static bool
+cmd_cat(char *cmd, size_t len, const char *s)
+{
+	size_t n = strlen(cmd);
+
+	if (n + strlen(s) >= len)
+		return false;
+	memcpy(cmd + n, s, strlen(s) + 1);
+	return true;
+}
+
+char *
+conf_mkimage_cmd(const struct conf_fs *cf)
+{
+	const char *tmp = getenv("TMPDIR");
+	char img[4096], seed[4096], cmd[8192], rm[4200];
+	const char *p;
+	char one[2];
+	bool ok = true, useseed;
+	int fd;
+
+	if (tmp == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	snprintf(img, sizeof(img), "%s/conf-%s-XXXXXX", tmp, cf->cf_name);
+	if ((fd = mkstemp(img)) < 0) {
+		perror("conformance: mkstemp");
+		return NULL;
+	}
+	close(fd);
+	useseed = strstr(cf->cf_mkarg, "%S") != NULL;
+	seed[0] = '\0';
+	if (useseed) {
+		snprintf(seed, sizeof(seed), "%s/conf-seed-XXXXXX", tmp);
+		if (mkdtemp(seed) == NULL || conf_seed_tree(seed) != 0) {
+			perror("conformance: seed tree");
+			ok = false;
+		}
+	}
+	cmd[0] = '\0';
+	for (p = cf->cf_mkarg; ok && *p != '\0'; p++) {
+		if (p[0] == '%' && p[1] == 'I') {
+			ok = cmd_cat(cmd, sizeof(cmd), img);
+			p++;
+		} else if (p[0] == '%' && p[1] == 'S') {
+			ok = cmd_cat(cmd, sizeof(cmd), seed);
+			p++;
+		} else {
+			one[0] = *p;
+			one[1] = '\0';
+			ok = cmd_cat(cmd, sizeof(cmd), one);
+		}
+	}
+	if (ok && !cmd_cat(cmd, sizeof(cmd), " >/dev/null"))
+		ok = false;
+	if (ok && system(cmd) != 0) {
+		fprintf(stderr, "conformance: failed: %s\n", cmd);
+		ok = false;
+	}
+	if (useseed && seed[0] != '\0') {
+		snprintf(rm, sizeof(rm), "rm -rf '%s'", seed);
+		if (system(rm) != 0)
+			fprintf(stderr, "conformance: cannot remove %s\n", seed);
+	}
+	if (!ok) {
+		unlink(img);
+		return NULL;
+	}
+	return strdup(img);
+}
