@@ -24,7 +24,13 @@
 #ifndef RUMPFUSE_BRIDGE_H
 #define RUMPFUSE_BRIDGE_H
 
-#define FUSE_USE_VERSION 35
+/*
+ * 3.12: the first API whose fuse_session_loop_mt() takes the opaque
+ * fuse_loop_config of fuse_loop_cfg_create() (needed for max_threads).
+ * Below 3.12 the same name maps to fuse_session_loop_mt_32(), which reads
+ * its argument as the old two-field struct.  libfuse 3.14 supports it.
+ */
+#define FUSE_USE_VERSION 312	/* FUSE_MAKE_VERSION(3, 12) */
 
 #include <fuse_lowlevel.h>
 #include <glib.h>
@@ -44,6 +50,8 @@
 /* Largest FUSE request payload Linux accepts (256 pages). */
 #define RF_MAX_WRITE_LIMIT	(1024U * 1024)
 #define RF_MAX_WRITE_MIN	4096U
+/* libfuse's default for max_threads. */
+#define RF_DEF_MAX_THREADS	10U
 
 /* ---- options (opts.c) ---- */
 
@@ -65,7 +73,7 @@ struct rf_opts {
 	bool		 writeback_cache; /* default off */
 	bool		 keep_cache;	/* default on */
 	bool		 clone_fd;	/* default on */
-	unsigned	 max_idle_threads; /* UINT32_MAX = libfuse's (all) */
+	unsigned	 max_idle_threads; /* UINT32_MAX = max_threads */
 	unsigned	 max_threads;	/* 0 = libfuse's (10) */
 	uint64_t	 bufcache_bytes; /* 0 = kernel default */
 	uint32_t	 lrumax;	/* 0 = kernel default */

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <time.h>
 
 #include "bridge.h"
 
@@ -82,38 +83,85 @@ ll_setattr_vattr(const struct stat *attr, int to_set, struct vattr *va)
 	/* FUSE_SET_ATTR_CTIME: the kernel sets ctime itself. */
 }
 
-/*
- * Is the refused change VA one Linux makes on behalf of a writer?
- *  - ftruncate(2) needs no permission beyond the descriptor being open
- *    for writing, where truncate(2), all the kernel can tell, needs write
- *    permission on the file;
- *  - before a write or truncate by a non-owner, Linux clears set-user-ID
- *    and set-group-ID itself with a chmod in the writer's name, unless
- *    the daemon handles "killpriv" (which libfuse before 3.16 never tells
- *    it, whatever the daemon asks), and the kernel refuses a chmod by
- *    anyone but the owner.
- * Both are allowed to a caller who may write the file.
- */
+/* Is the handle F open for writing? */
 static bool
-ll_setattr_for_writer(struct vnode *vp, const struct vattr *va,
-    const struct rf_file *f)
+ll_writable(const struct rf_file *f)
+{
+
+	return f != NULL && (f->f_oflags & O_ACCMODE) != O_RDONLY;
+}
+
+/* Does the chmod VA only clear set-user-ID and set-group-ID of VP? */
+static bool
+ll_only_kills_privs(struct vnode *vp, const struct vattr *va)
 {
 	struct vattr cur;
 	uint32_t gone;
 
-	if (va->va_mask == VA_SIZE)
-		return f != NULL && (f->f_oflags & O_ACCMODE) != O_RDONLY;
-	if (va->va_mask != VA_MODE)
-		return false;
 	memset(&cur, 0, sizeof(cur));
 	if (vfs_pub_getattr(vp, &cur) != 0)
 		return false;
 	gone = cur.va_mode & 07777 & ~va->va_mode;
-	if ((va->va_mode & ~cur.va_mode) != 0 || gone == 0 ||
-	    (gone & ~(uint32_t)(S_ISUID | S_ISGID)) != 0)
-		return false;		/* not just clearing set-id bits */
-	return (f != NULL && (f->f_oflags & O_ACCMODE) != O_RDONLY) ||
-	    vfs_pub_access(vp, W_OK) == 0;
+	return (va->va_mode & ~cur.va_mode) == 0 && gone != 0 &&
+	    (gone & ~(uint32_t)(S_ISUID | S_ISGID)) == 0;
+}
+
+/* Is TS "now", or within a few seconds of the current time? */
+static bool
+ll_is_now(const struct vfs_timespec *ts)
+{
+	struct timespec now;
+
+	if (ts->tv_nsec == UTIME_NOW)
+		return true;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return ts->tv_sec >= now.tv_sec - 5 && ts->tv_sec <= now.tv_sec + 5;
+}
+
+/*
+ * The kernel refused the change VA with ERROR.  Some changes Linux makes
+ * on behalf of a writer look, to the kernel, like a request it must
+ * refuse; they are redone here, for a caller who may write the file:
+ *  (1) ftruncate(2) needs only a descriptor open for writing, where
+ *      truncate(2) -- all the kernel can tell -- needs write permission
+ *      (with writeback caching Linux adds mtime to it);
+ *  (2) before a write or truncate by a non-owner, Linux clears set-user-
+ *      and set-group-ID itself with a chmod in the writer's name, unless
+ *      the daemon handles "killpriv", which libfuse before 3.16 never
+ *      tells it whatever the daemon asks; only the owner may chmod;
+ *  (3) with writeback caching Linux sends "set the times to now" as
+ *      explicit times, which only the owner may set.
+ * => the new error.
+ */
+static int
+ll_setattr_retry(struct rf_bridge *b, struct vnode *vp, struct vattr *va,
+    const struct rf_file *f, const struct rf_cred *c, int error)
+{
+	uint32_t m = va->va_mask;
+	bool asroot = false;
+
+	if (error != EACCES && error != EPERM)
+		return error;
+	if ((m & VA_SIZE) && (m & ~(uint32_t)(VA_SIZE | VA_MTIME |
+	    VA_ATIME)) == 0 && ll_writable(f)) {
+		asroot = true;					/* (1) */
+	} else if (m == VA_MODE && ll_only_kills_privs(vp, va) &&
+	    (ll_writable(f) || vfs_pub_access(vp, W_OK) == 0)) {
+		asroot = true;					/* (2) */
+	} else if (b->b_opts->writeback_cache && error == EPERM &&
+	    (m & ~(uint32_t)(VA_ATIME | VA_MTIME)) == 0 &&
+	    (!(m & VA_ATIME) || ll_is_now(&va->va_atime)) &&
+	    (!(m & VA_MTIME) || ll_is_now(&va->va_mtime))) {
+		va->va_atime.tv_nsec = UTIME_NOW;		/* (3) */
+		va->va_mtime.tv_nsec = UTIME_NOW;
+		return vfs_pub_setattr(vp, va);
+	}
+	if (!asroot)
+		return error;
+	vfs_pub_setcred_root();
+	error = vfs_pub_setattr(vp, va);
+	rf_cred_apply(c);
+	return error;
 }
 
 void
@@ -130,12 +178,9 @@ ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 	ll_setattr_vattr(attr, to_set, &va);
 	if (va.va_mask != 0) {
 		error = vfs_pub_setattr(node->n_vp, &va);
-		if ((error == EACCES || error == EPERM) &&
-		    ll_setattr_for_writer(node->n_vp, &va, f)) {
-			vfs_pub_setcred_root();
-			error = vfs_pub_setattr(node->n_vp, &va);
-			rf_cred_apply(&c);
-		}
+		if (error != 0)
+			error = ll_setattr_retry(b, node->n_vp, &va, f, &c,
+			    error);
 		if (va.va_mask & VA_SIZE)
 			rf_node_datachanged(node);
 		if (error != 0) {

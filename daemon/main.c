@@ -160,7 +160,8 @@ help(void)
 "                        (default: off, writes go through at once)\n"
 "  nokeep_cache          drop cached file data at every open (default:\n"
 "                        keep it while the file has not changed)\n"
-"  threads=N             idle worker threads kept (default: all)\n"
+"  threads=N             idle worker threads kept (default: as many as\n"
+"                        max_threads)\n"
 "  max_threads=N         most worker threads (default: 10)\n"
 "  noclone_fd            share one /dev/fuse descriptor between threads\n"
 "                        (default: one each)\n"
@@ -333,10 +334,16 @@ run_loop(struct rf_opts *o, struct fuse_session *se)
 	if ((cfg = fuse_loop_cfg_create()) == NULL)
 		return -ENOMEM;
 	fuse_loop_cfg_set_clone_fd(cfg, o->clone_fd ? 1 : 0);
-	if (o->max_idle_threads != UINT32_MAX)
-		fuse_loop_cfg_set_idle_threads(cfg, o->max_idle_threads);
 	if (o->max_threads != 0)
 		fuse_loop_cfg_set_max_threads(cfg, o->max_threads);
+	/*
+	 * Always set: libfuse 3.14 takes its default (-1, "never destroy
+	 * idle threads") as a limit of -1 and ends every worker after each
+	 * request, paying a thread, a /dev/fuse clone and a pipe each time.
+	 */
+	fuse_loop_cfg_set_idle_threads(cfg, o->max_idle_threads !=
+	    UINT32_MAX ? o->max_idle_threads : o->max_threads != 0 ?
+	    o->max_threads : RF_DEF_MAX_THREADS);
 	res = fuse_session_loop_mt(se, cfg);
 	fuse_loop_cfg_destroy(cfg);
 	return res;

@@ -180,6 +180,9 @@ ext2fs_node_decode(struct ext2fs_node *np)
 			blocks <<= ump->um_bshift - 9;
 	}
 	np->n_bytes = blocks << 9;
+	/* As Linux: inline data counts as the sectors it would fill. */
+	if (np->n_flags & EXT2_INLINE_DATA_FL)
+		np->n_bytes += (np->n_size + 511) & ~(uint64_t)511;
 
 	np->n_file_acl = e2_le32(di->i_file_acl_lo);
 	if (EXT2_HAS_INCOMPAT(ump, EXT2F_INCOMPAT_64BIT))

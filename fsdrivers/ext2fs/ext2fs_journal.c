@@ -22,7 +22,8 @@
  * (B, R) has R >= T.
  *
  * Checks: journal superblock fields and features, its checksum (v2/v3);
- * descriptor and revoke block tails, commit block checksums and the
+ * descriptor and revoke block tails, commit block checksums (v2/v3, and
+ * the crc32 over descriptor and data blocks of version 1), and the
  * per-block tag checksums (v2: 16 bits, v3: 32 bits, both seeded with the
  * journal UUID and the transaction id); tags inside their block; target
  * blocks inside the filesystem; revoke counts inside their block.  Any
@@ -76,6 +77,9 @@ struct jctx {
 	uint32_t	first, last;	/* the log: [first, last) */
 	uint32_t	incompat;
 	bool		csum, v3, is64;
+	bool		v1;		/* COMPAT_CHECKSUM: crc32 in commits */
+	uint32_t	v1sum;		/* crc32_be of the transaction so far */
+	bool		v1seen;		/* a v1 checksum was seen */
 	uint32_t	seed;		/* crc32c of the journal UUID */
 	size_t		tagbytes;
 	/* the replay map */
@@ -285,6 +289,7 @@ jsb_load(struct jctx *jc, uint32_t *startp, uint32_t *seqp)
 		goto out;
 	}
 	jc->v3 = (jc->incompat & JBD2_FEATURE_INCOMPAT_CSUM_V3) != 0;
+	jc->v1 = (compat & JBD2_FEATURE_COMPAT_CHECKSUM) != 0;
 	jc->csum = jc->v3 || (jc->incompat & JBD2_FEATURE_INCOMPAT_CSUM_V2);
 	jc->is64 = (jc->incompat & JBD2_FEATURE_INCOMPAT_64BIT) != 0;
 	if (jc->csum) {
@@ -430,6 +435,43 @@ jrevoke_stage(struct jctx *jc, const uint8_t *blk, uint32_t tid)
 	return 0;
 }
 
+/* Version 1 checksums: add journal block POS to the running crc32. */
+static int
+jv1_add(struct jctx *jc, uint32_t pos)
+{
+	struct buf *bp;
+	int error;
+
+	if ((error = jread(jc, pos, &bp)) != 0)
+		return error;
+	jc->v1sum = ext2fs_crc32_be(jc->v1sum, bp->b_data, jc->bsize);
+	brelse(bp);
+	return 0;
+}
+
+/*
+ * Version 1 commit check: the crc32 of the transaction's descriptor and
+ * data blocks, or no checksum at all in a journal that never had one.
+ */
+static bool
+jv1_commit_ok(struct jctx *jc, const uint8_t *blk)
+{
+	const struct jbd2_commit *c = (const struct jbd2_commit *)blk;
+	uint32_t found = e2_be32(c->h_chksum[0]);
+	bool ok = true;
+
+	if (!jc->v1)
+		return true;
+	if (c->h_chksum_type == 1 && c->h_chksum_size == 4 &&
+	    found == jc->v1sum)
+		jc->v1seen = true;
+	else if (!(c->h_chksum_type == 0 && c->h_chksum_size == 0 &&
+	    found == 0 && !jc->v1seen))
+		ok = false;
+	jc->v1sum = ~0U;
+	return ok;
+}
+
 static int
 jdesc_stage(struct jctx *jc, const uint8_t *blk, uint32_t *posp, uint32_t tid)
 {
@@ -448,8 +490,12 @@ jdesc_stage(struct jctx *jc, const uint8_t *blk, uint32_t *posp, uint32_t tid)
 		goto out;
 	}
 	memset(&st, 0, sizeof(st));
+	if (jc->v1)
+		jc->v1sum = ext2fs_crc32_be(jc->v1sum, blk, jc->bsize);
 	for (i = 0; i < ntags; i++) {
 		*posp = jnext(jc, *posp);
+		if (jc->v1 && (error = jv1_add(jc, *posp)) != 0)
+			goto out;
 		if (tags[i].blk >= jc->ump->um_nblocks) {
 			error = ext2fs_corrupt(jc->ump, "journal: transaction "
 			    "%u writes block %llu beyond the filesystem", tid,
@@ -503,7 +549,8 @@ jwalk(struct jctx *jc, uint32_t start, uint32_t seq)
 			else
 				error = jrevoke_stage(jc, bp->b_data, tid);
 		} else if (type == JBD2_COMMIT_BLOCK) {
-			if (!jcommit_ok(jc, bp->b_data)) {
+			if (!jcommit_ok(jc, bp->b_data) ||
+			    !jv1_commit_ok(jc, bp->b_data)) {
 				brelse(bp);
 				if (jc->incompat &
 				    JBD2_FEATURE_INCOMPAT_ASYNC_COMMIT)
@@ -643,6 +690,7 @@ ext2fs_journal_replay(struct ext2fs_mount *ump)
 		error = ENOMEM;
 		goto out;
 	}
+	jc.v1sum = ~0U;
 	if ((error = jwalk(&jc, start, seq)) != 0)
 		goto out;
 	error = jinstall(&jc);

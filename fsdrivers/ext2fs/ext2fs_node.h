@@ -160,6 +160,8 @@ int	ext2fs_bread(struct ext2fs_mount *ump, uint64_t blk, int nra,
 /* ---- ext2fs_csum.c ---- */
 /* Raw crc32c (Castagnoli, reflected), no pre/post inversion. */
 uint32_t ext2fs_crc32c(uint32_t crc, const void *buf, size_t len);
+/* Raw big-endian crc32 (0x04C11DB7, MSB first), no inversion. */
+uint32_t ext2fs_crc32_be(uint32_t crc, const void *buf, size_t len);
 /* Raw crc16 (0x8005 reflected), no inversion. */
 uint16_t ext2fs_crc16(uint16_t crc, const void *buf, size_t len);
 bool	ext2fs_sb_csum_ok(const struct ext2_super *sb);

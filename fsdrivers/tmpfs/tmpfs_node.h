@@ -241,9 +241,9 @@ int	tmpfs_fallocate(struct vnode *vp, int mode, uint64_t off,
 	    uint64_t len);
 int	tmpfs_seek(struct vnode *vp, uint64_t off, int whence,
 	    uint64_t *resultp);
-/* Set the size of regular file TN; frees or zeroes what is cut off. */
+/* Set the size of regular file VP; frees or zeroes what is cut off. */
 int	tmpfs_truncate(struct vnode *vp, uint64_t size);
-/* Free every page of regular file TN. */
+/* Free every page of regular file TN (its size becomes 0). */
 void	tmpfs_data_free(struct tmpfs_mount *tm, struct tmpfs_node *tn);
 
 /* ---- tmpfs_xattr.c ---- */

@@ -131,6 +131,7 @@ extern const struct conf_case conf_special_cases[];
 extern const struct conf_case conf_rofs_cases[];
 extern const struct conf_case conf_mount_cases[];
 extern const struct conf_case conf_concurrency_cases[];
+extern const struct conf_case conf_diff_cases[];
 
 struct conf_alloc;
 struct conf_ctx {
@@ -164,6 +165,8 @@ void	conf_sub_init(struct conf_ctx *t, struct conf_ctx *sub);
 void	conf_sub_merge(struct conf_ctx *t, struct conf_ctx *sub);
 /* Unmount and mount the same image again (CAP_PERSIST). */
 int	conf_remount(struct conf_ctx *t);
+/* Unmount and mount a fresh filesystem (a new image) at CONF_MNT. */
+int	conf_remount_fresh(struct conf_ctx *t);
 /* Mount the configuration's filesystem (a new image) at TARGET. */
 int	conf_mount_extra(struct conf_ctx *t, const char *target,
 	    const char *options, struct mount **mpp, char **imagep);
@@ -199,6 +202,15 @@ void	conf_unmount_extra(struct conf_ctx *t, struct mount *mp, char *image);
 		if (e_ != (err))					\
 			FAIL("%s: expected %s got %s", #expr,		\
 			    conf_errname(err), conf_errname(e_));	\
+	} while (0)
+
+/* As CHECK_ERR, but the case goes on (for lists of independent calls). */
+#define EXPECT_ERR(expr, err)						\
+	do {								\
+		int e_ = (expr);					\
+		if (e_ != (err))					\
+			conf_fail(t, CONF_LOC, "%s: expected %s got %s",	\
+			    #expr, conf_errname(err), conf_errname(e_));	\
 	} while (0)
 
 /* Either of two errors (where Linux itself differs between paths). */

@@ -54,6 +54,13 @@ create_excl(struct conf_ctx *t)
 	MKDIR("/c/d");
 	CHECK_ERR(vfs_sys_open("/c/d", O_RDONLY | O_CREAT | O_EXCL, 0644,
 	    &fd), EEXIST);
+	/* Linux: O_EXCL is checked before the name turns out a directory. */
+	CHECK_ERR(vfs_sys_open("/c/d/.", O_WRONLY | O_CREAT | O_EXCL, 0644,
+	    &fd), EEXIST);
+	CHECK_ERR(vfs_sys_open("/c/d/..", O_WRONLY | O_CREAT | O_EXCL, 0644,
+	    &fd), EEXIST);
+	CHECK_ERR(vfs_sys_open("/c/d/.", O_WRONLY | O_CREAT, 0644, &fd),
+	    EISDIR);
 	/* The failed opens changed nothing. */
 	EXPECTS("/c/f", "abc");
 }
@@ -277,6 +284,13 @@ fd_many(struct conf_ctx *t)
 		CHECK_EQ(done, 1);
 		CHECK_EQ(c, '0' + i % 10);
 	}
+	/* The lowest free number is reused first (POSIX). */
+	CLOSE(fds[7]);
+	CLOSE(fds[3]);
+	OPEN("/c/f", O_RDONLY, &i);
+	CHECK_EQ(i, fds[3]);
+	OPEN("/c/f", O_RDONLY, &i);
+	CHECK_EQ(i, fds[7]);
 	for (i = 0; i < N; i++)
 		CLOSE(fds[i]);
 }

@@ -34,12 +34,23 @@
 	CAP_RENAME_EXCHANGE | CAP_FALLOCATE | CAP_SEEK_HOLE | CAP_LONGNAME | \
 	CAP_BIGDIR | CAP_BYTENAMES | CAP_DIRNLINK)
 
+/* What ext2fs on an image made by mkfs.ext4 (defaults) offers. */
+#define EXT4_CAPS	(CAP_SYMLINK | CAP_HARDLINK | CAP_XATTR |	\
+	CAP_SPARSE | CAP_MKNOD | CAP_PERMS | CAP_TIMES_NS | CAP_ATIME |	\
+	CAP_LARGEFILE | CAP_CASE_SENSITIVE | CAP_UNLINK_OPEN |		\
+	CAP_RENAME_EXCHANGE | CAP_LONGNAME | CAP_BIGDIR | CAP_BYTENAMES |	\
+	CAP_DIRNLINK | CAP_PERSIST)
+
 const struct conf_fs conf_fs_table[] = {
 	{ "tmpfs", "tmpfs", NULL, NULL, "", NULL, CAP_WRITE | TMPFS_CAPS, 0 },
 	{ "tmpfs-small", "tmpfs", NULL, NULL, "size=4m", NULL,
 	    CAP_WRITE | CAP_ENOSPC | TMPFS_CAPS, CAP_ENOSPC },
 	{ "tmpfs-ro", "tmpfs", NULL, NULL, "ro", NULL,
 	    CAP_RDONLY | TMPFS_CAPS, 0 },
+	/* ext2fs mounts read-only so far: rw entries come with writes. */
+	{ "ext4-ro", "ext2fs", conf_mkimage_cmd,
+	    "truncate -s 16M %I && mkfs.ext4 -q -F -d %S %I", "ro",
+	    "lost+found\0", CAP_RDONLY | CAP_SEED | EXT4_CAPS, 0 },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, 0, 0 }
 };
 

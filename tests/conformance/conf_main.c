@@ -38,6 +38,7 @@ static const struct conf_case *const topic_tables[] = {
 	conf_rofs_cases,
 	conf_mount_cases,
 	conf_concurrency_cases,
+	conf_diff_cases,
 };
 
 /* Human-readable capability names for SKIP lines. */
@@ -213,6 +214,31 @@ conf_remount(struct conf_ctx *t)
 }
 
 int
+conf_remount_fresh(struct conf_ctx *t)
+{
+	char errbuf[256];
+	int error;
+
+	error = vfs_unmount(t->mp, 0);
+	if (error != 0)
+		return error;
+	t->mp = NULL;
+	if (t->image != NULL) {
+		unlink(t->image);
+		free(t->image);
+		t->image = NULL;
+	}
+	if (t->fs->cf_mkimage != NULL &&
+	    (t->image = t->fs->cf_mkimage(t->fs)) == NULL)
+		return EIO;
+	error = mount_one(t->fs, t->image, CONF_MNT, t->fs->cf_options,
+	    &t->mp, errbuf, sizeof(errbuf));
+	if (error != 0)
+		conf_note(t, "remount: %s", errbuf);
+	return error;
+}
+
+int
 conf_mount_extra(struct conf_ctx *t, const char *target, const char *options,
     struct mount **mpp, char **imagep)
 {
@@ -376,6 +402,38 @@ out:
 	}
 }
 
+/*
+ * Can CF be mounted here at all?  NULL if so, else why not: the driver
+ * is not in this kernel (ENODEV), or its image cannot be made (a tool
+ * missing).  Any other mount error is left for the cases to report.
+ */
+static const char *
+probe_fs(const struct conf_fs *cf, char *buf, size_t len)
+{
+	struct mount *mp = NULL;
+	char errbuf[256], *image = NULL;
+	int error;
+
+	if (cf->cf_mkimage != NULL && (image = cf->cf_mkimage(cf)) == NULL) {
+		snprintf(buf, len, "cannot make the image: %s", cf->cf_mkarg);
+		return buf;
+	}
+	error = mount_one(cf, image, CONF_MNT, cf->cf_options, &mp, errbuf,
+	    sizeof(errbuf));
+	if (error == 0 && vfs_unmount(mp, 0) != 0)
+		vfs_unmount(mp, VFS_UMOUNT_FORCE);
+	if (image != NULL) {
+		unlink(image);
+		free(image);
+	}
+	if (error == ENODEV) {
+		snprintf(buf, len, "filesystem type %s is not in this kernel",
+		    cf->cf_fstype);
+		return buf;
+	}
+	return NULL;
+}
+
 static bool
 selected(const char *glob, const char *name)
 {
@@ -399,8 +457,8 @@ main(int argc, char **argv)
 	const struct conf_fs *cf;
 	const struct conf_case *cs;
 	struct vfs_config vc;
-	const char *fsglob = NULL, *caseglob = NULL, *why;
-	char buf[512];
+	const char *fsglob = NULL, *caseglob = NULL, *why, *absent;
+	char buf[512], fsbuf[512];
 	bool list = false;
 	unsigned total = 0;
 	size_t i;
@@ -456,12 +514,14 @@ main(int argc, char **argv)
 	for (cf = conf_fs_table; cf->cf_name != NULL; cf++) {
 		if (!selected(fsglob, cf->cf_name))
 			continue;
+		absent = probe_fs(cf, fsbuf, sizeof(fsbuf));
 		for (i = 0; i < sizeof(topic_tables) / sizeof(topic_tables[0]);
 		    i++)
 			for (cs = topic_tables[i]; cs->cc_name != NULL; cs++) {
 				if (!selected(caseglob, cs->cc_name))
 					continue;
-				why = skip_reason(cf, cs, buf, sizeof(buf));
+				why = absent ? absent :
+				    skip_reason(cf, cs, buf, sizeof(buf));
 				if (why != NULL)
 					tap_result(true, cf, cs, why, NULL);
 				else

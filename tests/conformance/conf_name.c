@@ -58,7 +58,7 @@ odd_names(struct conf_ctx *t)
 		".hidden", "a..b", "\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
 		"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", "back\\slash",
 		"quote\"s'", "star*?[x]", "percent%s%n", "#hash", "~tilde",
-		"semi;colon", "pipe|amp&", "\x7f" "del",
+		"semi;colon", "pipe|amp&", ("\x7f" "del"),
 	};
 	char path[300], want[2048], *w = want, buf[300];
 	struct vattr va;

@@ -99,6 +99,49 @@ perm_dir_write(struct conf_ctx *t)
 	EXPECT_NAMES("/c/ro", "existing\0sub\0byroot\0");
 }
 
+/*
+ * The directory holding the last component needs search (x) permission
+ * too, before anything else is decided (Linux's may_lookup on every
+ * component): EACCES, not EEXIST, ENOENT or EISDIR.
+ */
+static void
+perm_search_last(struct conf_ctx *t)
+{
+	int fd;
+
+	MKPUB();
+	MKDIR("/c/nox");
+	PUTS("/c/nox/f", "f");
+	MKDIR("/c/nox/sub");
+	PUTS("/c/pub/mine", "m");
+	CHECK_OK(vfs_sys_chown("/c/pub/mine", UID_A, GID_A, 0));
+	CHECK_OK(vfs_sys_chmod("/c/nox", 0776));	/* rw, no x, for others */
+	AS_USER(UID_A, GID_A);
+	EXPECT_ERR(vfs_sys_mkdir("/c/nox/new", 0755), EACCES);
+	EXPECT_ERR(vfs_sys_mkdir("/c/nox/f", 0755), EACCES);
+	EXPECT_ERR(vfs_sys_open("/c/nox/new", O_WRONLY | O_CREAT, 0644, &fd),
+	    EACCES);
+	EXPECT_ERR(vfs_sys_open("/c/nox/f", O_WRONLY | O_CREAT | O_EXCL, 0644,
+	    &fd), EACCES);
+	EXPECT_ERR(vfs_sys_mknod("/c/nox/p", S_IFIFO | 0644, 0), EACCES);
+	EXPECT_ERR(vfs_sys_unlink("/c/nox/f"), EACCES);
+	EXPECT_ERR(vfs_sys_unlink("/c/nox/missing"), EACCES);
+	EXPECT_ERR(vfs_sys_rmdir("/c/nox/sub"), EACCES);
+	EXPECT_ERR(vfs_sys_rmdir("/c/nox/missing"), EACCES);
+	EXPECT_ERR(vfs_sys_rename("/c/nox/f", "/c/nox/g"), EACCES);
+	EXPECT_ERR(vfs_sys_rename("/c/pub/mine", "/c/nox/mine"), EACCES);
+	EXPECT_ERR(vfs_sys_rename("/c/nox/f", "/c/nox/f"), EACCES);
+	if (t->fs->cf_caps & CAP_SYMLINK)
+		EXPECT_ERR(vfs_sys_symlink("x", "/c/nox/l"), EACCES);
+	if (t->fs->cf_caps & CAP_HARDLINK)
+		EXPECT_ERR(vfs_sys_link("/c/pub/mine", "/c/nox/h"), EACCES);
+	EXPECT_ERR(vfs_sys_rmdir("/c/nox/."), EACCES);
+	EXPECT_ERR(vfs_sys_rmdir("/c/nox/.."), EACCES);
+	EXPECT_ERR(vfs_sys_stat("/c/nox/f", &(struct vattr){ 0 }), EACCES);
+	AS_ROOT();
+	EXPECT_NAMES("/c/nox", "f\0sub\0");
+}
+
 /* Search (x) permission is needed on every directory of a path. */
 static void
 perm_search(struct conf_ctx *t)
@@ -416,6 +459,7 @@ const struct conf_case conf_perm_cases[] = {
 	{ "perm_file_access", perm_file_access, CAP_WRITE | CAP_PERMS },
 	{ "perm_dir_write", perm_dir_write, CAP_WRITE | CAP_PERMS },
 	{ "perm_search", perm_search, CAP_WRITE | CAP_PERMS },
+	{ "perm_search_last", perm_search_last, CAP_WRITE | CAP_PERMS },
 	{ "perm_chmod_chown", perm_chmod_chown, CAP_WRITE | CAP_PERMS },
 	{ "perm_sticky", perm_sticky, CAP_WRITE | CAP_PERMS },
 	{ "perm_setgid_dir", perm_setgid_dir, CAP_WRITE | CAP_PERMS },

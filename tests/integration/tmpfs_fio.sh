@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # tmpfs_fio.sh -- fio through FUSE on a rumpfuse tmpfs, every block
 # verified with crc32c: 4 jobs of random writes then a verify pass, 4
-# jobs of mixed random reads and writes verifying what they read, and
-# sequential large blocks; then a clean unmount.
+# jobs of mixed random reads and writes verifying what they read,
+# sequential large blocks, one file shared by 4 writers; then a clean
+# unmount; then mixed jobs again with -o writeback_cache.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
 . "$here/lib.sh"
@@ -51,4 +52,18 @@ run_fio "fio: 4 jobs overwrite the same file, verify crc32c" \
 tap_check "remove fio's files" sh -c "rm -f '$MNT'/*"
 it_check_out "empty again" "" ls -A "$MNT"
 it_umount fio "$MNT"
+
+# The same with Linux's writeback cache in front of the daemon.
+if it_mount wb -t tmpfs -o size=1g,writeback_cache none "$MNT"; then
+	tap_ok "mount tmpfs -o writeback_cache"
+	run_fio "writeback_cache: 4 jobs randrw, verify crc32c" --name=wbrw \
+	    --rw=randrw --rwmixread=50 --bsrange=1k-32k --size=32m \
+	    --numjobs=4 --verify_interval=1024
+	run_fio "writeback_cache: 4 jobs randwrite 4k + fsync, verify" \
+	    --name=wbsync --rw=randwrite --bs=4k --size=16m --numjobs=4 \
+	    --fsync=32
+	it_umount wb "$MNT"
+else
+	tap_fail "mount tmpfs -o writeback_cache" "$(cat "$WORK/wb.err")"
+fi
 tap_done

@@ -118,6 +118,40 @@ fi
 it_check_out "stat -f: block size sane" "ok" sh -c \
     "[ \$(stat -f -c %S '$MNT') -gt 0 ] && echo ok"
 
+# An unlinked file stays readable through an open descriptor.
+printf 'still here\n' >"$S/open"
+exec 3<"$S/open"
+rm "$S/open"
+it_check_out "unlinked open file readable through its fd" "still here" cat <&3
+exec 3<&-
+# A file replaced by rename while open keeps its old contents there.
+printf 'old\n' >"$S/target" && printf 'new\n' >"$S/src"
+exec 3<"$S/target"
+mv "$S/src" "$S/target"
+it_check_out "renamed-over open file keeps its data" "old" cat <&3
+exec 3<&-
+it_check_out "the new file under the name" "new" cat "$S/target"
+
+# A big directory through readdir: every name once.
+mkdir "$S/big"
+(cd "$S/big" && seq -f 'entry-%05g' 1 5000 | xargs touch)
+it_check_out "5000 entries listed" "5000" sh -c "ls -f '$S/big' | grep -c '^entry-'"
+it_check_out "no entry listed twice" "" sh -c "ls -f '$S/big' | sort | uniq -d"
+(cd "$S/big" && seq -f 'entry-%05g' 1 2 5000 | xargs rm)
+it_check_out "2500 left after deleting every other" "2500" \
+    sh -c "ls -f '$S/big' | grep -c '^entry-'"
+tap_check "rm -r the big directory" rm -r "$S/big"
+
+# Offsets past 4 GiB.
+tap_check "write a byte at 5 GiB" sh -c \
+    "printf Z | dd of='$S/huge' bs=1 seek=5368709120 conv=notrunc status=none"
+it_check_out "size 5 GiB + 1" "5368709121" stat -c %s "$S/huge"
+it_check_out "read it back" "Z" sh -c \
+    "dd if='$S/huge' bs=1 skip=5368709120 count=1 status=none"
+it_check_out "the hole reads zeros" "0" sh -c \
+    "dd if='$S/huge' bs=1M skip=4095 count=2 status=none | tr -d '\\0' | wc -c"
+rm -f "$S/huge"
+
 # Everything still consistent after the churn.
 tap_check "diff -r again after the scratch work" diff -r --no-dereference "$SRC" "$MNT/tree"
 tap_check "rm -rf everything" rm -rf "$MNT/tree" "$S"

@@ -7,9 +7,9 @@
 # odd names, hard links, devices, fifos, a socket, xattrs in all
 # namespaces and POSIX ACLs, nanosecond and out-of-range timestamps, and
 # a directory of 20,000 entries) is put into one image per configuration
-# with `mke2fs -d` (the big directory is copied in afterwards through the
-# Linux kernel's ext4 driver, which is fast and makes it a hashed
-# directory).  Each image is then mounted with `rumpfuse -o ro` and its
+# with `mke2fs -d` (the big directory and the timestamps are copied in
+# afterwards through the Linux kernel's ext4 driver, which is fast, makes
+# a hashed directory, and keeps nanoseconds and post-2038 times).  Each image is then mounted with `rumpfuse -o ro` and its
 # whole tree (names, types, modes, owners, sizes, ns mtimes, link counts,
 # devices, block counts, symlink targets, xattrs, contents) compared with
 # the kernel's own view of the same image on a read-only loop mount, and
@@ -24,13 +24,16 @@ TOP=${TOP:-$(cd "$(dirname "$0")/../../.." && pwd)}
 PY="python3 $TOP/tests/drivers/ext2fs/ext2fs_tree.py"
 
 # name | mke2fs options | source-compare mode | kernel can mount
+# (EXT2FS_CONFIGS="name ..." runs only those.)  mke2fs 1.47 drops the
+# trailing hole of sparse_mid with inline_data: the kernel agrees with
+# rumpfuse there, the source does not.
 CONFIGS="
-ext2|-t ext2 -b 1024|source,s|yes
+ext2|-t ext2 -b 1024|source|yes
 ext3|-t ext3|source|yes
 ext4|-t ext4|source|yes
 ext4-1k|-t ext4 -b 1024|source|yes
-ext4-i128|-t ext4 -I 128|source,s|yes
-ext4-inline|-t ext4 -O inline_data|source|yes
+ext4-i128|-t ext4 -I 128|source|yes
+ext4-inline|-t ext4 -O inline_data|source,ign=sparse_mid|yes
 ext4-noextent|-t ext4 -O ^extent,^64bit|source|yes
 ext4-csum-metabg|-t ext4 -O 64bit,metadata_csum,meta_bg,^resize_inode,sparse_super2|source|yes
 ext4-uninit|-t ext4 -O ^metadata_csum,uninit_bg,^64bit|source|yes
@@ -58,11 +61,17 @@ mkdir -p "$W/fmnt" "$W/kmnt" "$W/big"
 
 $PY gen "$W/src" || skip_all "cannot generate the tree"
 $PY dump "$W/src" "$W/src.json"
-mv "$W/src/bigdir" "$W/big/"
+# Copied in by the kernel: fast for the big directory, and it keeps
+# nanoseconds and post-2038 times, which mke2fs 1.47 does not.
+mv "$W/src/bigdir" "$W/src/times" "$W/big/"
 tap_ok "generate the source tree"
 
 while IFS='|' read -r name opts mode kernel; do
 	[ -n "$name" ] || continue
+	case " ${EXT2FS_CONFIGS:-$name} " in
+	*" $name "*) ;;
+	*) continue ;;
+	esac
 	img="$W/$name.img"
 	rm -f "$img"
 	truncate -s 512M "$img"
@@ -76,7 +85,7 @@ while IFS='|' read -r name opts mode kernel; do
 			tap_skip "$name: all" "the kernel cannot mount it"
 			continue
 		fi
-		cp -a "$W/big/bigdir" "$W/kmnt/"
+		cp -a "$W/big/bigdir" "$W/big/times" "$W/kmnt/"
 		umount "$W/kmnt"
 	fi
 	sum=$(sha256sum <"$img")
@@ -105,12 +114,13 @@ while IFS='|' read -r name opts mode kernel; do
 		python3 - "$W/src.json" "$W/src-nobig.json" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
-d = {k: v for k, v in d.items() if not k.startswith("bigdir")}
-d["."]["nlink"] -= 1
+d = {k: v for k, v in d.items()
+     if not k.startswith("bigdir") and not k.startswith("times")}
+d["."]["nlink"] -= 2
 json.dump(d, open(sys.argv[2], "w"))
 EOF
 		tap_check "$name: same as the source tree" \
-		    $PY cmp "$W/fuse.json" "$W/src-nobig.json" "${mode%,nobig}"
+		    $PY cmp "$W/fuse.json" "$W/src-nobig.json" "$mode"
 	else
 		tap_check "$name: same as the source tree" \
 		    $PY cmp "$W/fuse.json" "$W/src.json" "$mode"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * buf.h -- the buffer cache.  Implemented in vfs/vfs_bio.c (cache, LRU,
- * dirty lists, sync) and vfs/vfs_bflush.c (flusher thread, clustering).
+ * dirty lists) and vfs/vfs_bflush.c (sync, flusher thread, clustering).
  *
  * A buffer caches BCOUNT bytes of a block device starting at device block
  * BLKNO (DEV_BSIZE units).  It is identified by (dev, blkno); a driver
@@ -93,7 +93,11 @@ int	breadn(struct blkdev *dev, daddr_t blkno, uint32_t size,
 /*
  * Return the busy buffer for (DEV, BLKNO) without reading: contents are
  * valid if B_DONE is set, else the caller fills b_data entirely (then
- * the buffer becomes valid on release).  ENOMEM only.
+ * the buffer becomes valid on release).  Errors (bread returns the same,
+ * plus read errors): ENOMEM; EIO for a block outside the device window
+ * (logged: a corrupt block number never becomes a cached buffer); EINVAL
+ * for size 0 or over 16 MiB; EBUSY for a pinned buffer of another size
+ * at that block.
  */
 int	getblk(struct blkdev *dev, daddr_t blkno, uint32_t size, struct buf **bpp);
 /* Is (DEV, BLKNO) cached?  (No reference taken.) */
@@ -101,8 +105,14 @@ bool	incore(struct blkdev *dev, daddr_t blkno);
 
 void	brelse(struct buf *bp);		/* release unchanged (or B_INVAL) */
 void	bdwrite(struct buf *bp);	/* mark dirty, release */
-void	bawrite(struct buf *bp);	/* start write, release when done */
-int	bwrite(struct buf *bp);		/* write, wait, release */
+/* Start write, release when done; a pinned buffer is just bdwrite'd. */
+void	bawrite(struct buf *bp);
+/*
+ * Write, wait, release.  A pinned buffer is not written: it stays a
+ * delayed write and EBUSY is returned.  A b_prewrite error postpones the
+ * write (buffer stays dirty) and is returned.
+ */
+int	bwrite(struct buf *bp);
 /* Invalidate: drop contents even if dirty, release. */
 void	binval(struct buf *bp);
 
@@ -111,7 +121,9 @@ void	bunpin(struct blkdev *dev, daddr_t blkno);	/* unpin if cached */
 
 /*
  * Write every dirty unpinned buffer of DEV (all devices if NULL), wait,
- * then flush the device.  Returns the first error.
+ * then flush the device.  Returns the first error.  The caller must hold
+ * no busy buffer of DEV (bsync waits for them), and a b_prewrite hook
+ * must not wait for other buffers that have hooks.
  */
 int	bsync(struct blkdev *dev);
 /*
