@@ -3,7 +3,8 @@
 # packages the build and the tests need, only those that are missing.
 # Needs root on Debian bookworm; asks apt only when something is missing.
 RUMPFUSE_DEPS="gcc meson ninja-build pkg-config libfuse3-dev fuse3
-libglib2.0-dev libcunit1-dev fio attr e2fsprogs python3 util-linux"
+libglib2.0-dev libcunit1-dev zlib1g-dev fio attr e2fsprogs python3 util-linux
+makefs sleuthkit mtools dosfstools xorriso genisoimage"
 
 rf_install_deps() {
 	missing=""

@@ -58,7 +58,8 @@ int	vfs_mount_mem(const char *fstype, const void *image, size_t imagelen,
 #define VFS_UMOUNT_FORCE	0x1
 /*
  * Sync and unmount.  EBUSY if vnodes are still referenced (unless FORCE,
- * which reclaims them anyway; later use of such a handle gets EIO).
+ * which reclaims them anyway; later use of such a handle gets EIO, and
+ * vfs_mount_fstype() of its mount answers "dead").
  */
 int	vfs_unmount(struct mount *mp, int flags);
 /* The mount at TARGET, or ENOENT. */

@@ -64,9 +64,9 @@ bool	klog_enabled(int level);
 int	ksnprintf(char *buf, size_t len, const char *fmt, ...) __printflike(3, 4);
 int	kvsnprintf(char *buf, size_t len, const char *fmt, va_list ap);
 /*
- * Report corrupt on-disk data: one log line "FS: MP-SOURCE: WHAT" and the
- * value to return, EUCLEAN.  Use as `return vfs_corrupt(mp, "ext2fs",
- * "inode %llu: bad extent header", ino);`.
+ * Report corrupt on-disk data: one log line "FSTYPE (SOURCE): WHAT" and
+ * the value to return, EUCLEAN.  Use as
+ * `return vfs_corrupt(mp, "inode %llu: bad extent header", ino);`.
  */
 struct mount;
 int	vfs_corrupt(struct mount *mp, const char *fmt, ...) __printflike(2, 3);

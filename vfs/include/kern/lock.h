@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * lock.h -- kernel locks and kernel threads on top of the hypercalls.
- * Implemented in vfs/kern_lock.c and vfs/kern_thread.c.
+ * Implemented in vfs/kern_lock.c.
  *
  * kmutex_t and krwlock_t record their owner (the current lwp) so that
  * assertions can ask "do I hold it?".  None is recursive.  Initialisation

@@ -53,6 +53,7 @@ struct mount {
 	kmutex_t	mnt_renamelock;	/* serialises renames on this mount */
 	/* protected by the vnode cache mutex */
 	struct vnode	*mnt_vnodes;	/* per-mount vnode list */
+	/* written under the vnode cache mutex; read atomically by resolve */
 	bool		mnt_unmounting;
 	/* protected by the mount table lock */
 	struct mount	*mnt_next;
@@ -71,7 +72,10 @@ struct vfsops {
 	/*
 	 * Attach: mp has its device, flags and parsed options.  Validate the
 	 * superblock, set mnt_data, mnt_namemax, mnt_maxfilesize.  On error
-	 * nothing is left allocated; say why with vfs_mount_error().
+	 * nothing is left allocated; say why with vfs_mount_error().  If it
+	 * loaded vnodes before failing, it must vflush(mp, NULL, false)
+	 * before freeing its data (the kernel's later forced vflush still
+	 * calls VOP_RECLAIM).
 	 */
 	int	(*vfs_mount)(struct mount *mp);
 	/*

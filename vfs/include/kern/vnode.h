@@ -59,7 +59,7 @@ struct vnode {
 	unsigned	v_usecount;
 	enum vstate	v_state;
 	struct vnode	*v_hnext, **v_hprev;	/* hash chain */
-	struct vnode	*v_lnext, **v_lprev;	/* LRU or mount list */
+	struct vnode	*v_lnext, **v_lprev;	/* LRU */
 	struct vnode	*v_mnext, **v_mprev;	/* per-mount list */
 	unsigned	v_waiters;
 	/*
@@ -157,7 +157,8 @@ struct vnodeops {
 	/*
 	 * vp shared -> same.  File byte OFF -> device byte *DEVOFFP (within
 	 * the mount's blkdev window, or VOP_BMAP_HOLE) and *RUNP bytes that
-	 * continue contiguously on the device (and in the file).
+	 * continue contiguously on the device (and in the file); for a hole,
+	 * *RUNP is the hole's length (never 0: genfs_seek relies on it).
 	 */
 	int	(*vop_bmap)(struct vnode *vp, uint64_t off, uint64_t *devoffp,
 		    uint64_t *runp);
