@@ -86,8 +86,8 @@ ll_reply_new(struct rf_bridge *b, fuse_req_t req, int error,
 	struct fuse_entry_param e;
 	struct rf_node *node;
 
-	if (error == 0)
-		error = rf_entry_fill(b, vp, &e, &node);	/* consumes vp */
+	if (error == 0)		/* rf_entry_fill consumes vp */
+		error = rf_entry_fill(b, vp, &e, &node);
 	if (error != 0) {
 		fuse_reply_err(req, error);
 		return;

@@ -40,13 +40,34 @@ static bool rf_syslog;		/* daemonized: log to syslog */
 static int rf_ready_fd = -1;	/* pipe to the waiting parent */
 static struct rf_opts *rf_opts_cleanup;	/* freed by usage_error() */
 
-/* Filesystem types built into this kernel (for --help). */
+/*
+ * Filesystem types built into the kernel, for --help.  The HAVE_FS_*
+ * macros are the ones fsdrivers/meson.build gives the kernel (see
+ * daemon/meson.build); the kernel's public API cannot list them.
+ */
 static const struct {
 	const char *name;
 	const char *what;
 } rf_fstypes[] = {
-	{ "tmpfs", "memory filesystem; SOURCE is ignored (conventionally "
-	    "\"none\")" },
+#ifdef HAVE_FS_EXT2FS
+	{ "ext2fs", "ext2, ext3 and ext4 images (also -t ext2, ext3, ext4);\n"
+	    "                 -o norecovery (or noload): do not replay the\n"
+	    "                 journal (default: replay it)" },
+#endif
+#ifdef HAVE_FS_FFS
+	{ "ffs", "BSD fast filesystem images (UFS1 and UFS2)" },
+#endif
+#ifdef HAVE_FS_CD9660
+	{ "cd9660", "ISO 9660 images (Rock Ridge, Joliet), read-only" },
+#endif
+#ifdef HAVE_FS_MSDOSFS
+	{ "msdosfs", "FAT12, FAT16 and FAT32 images" },
+#endif
+	{ "tmpfs", "memory filesystem; SOURCE is ignored (conventionally\n"
+	    "                 \"none\"); -o size=BYTES (default: unlimited),\n"
+	    "                 nr_inodes=N (default: unlimited), mode=OCTAL\n"
+	    "                 (of the root; default: 1777), uid=N, gid=N\n"
+	    "                 (of the root; default: 0)" },
 };
 
 void
@@ -146,8 +167,8 @@ help(void)
 "  atime, relatime       update access times\n"
 "  sync                  write changes through at once (default: async)\n"
 "  async                 write changes back later\n"
-"  nosuid, suid          ignore (default: honour) set-id bits\n"
-"  nodev, dev            refuse (default: allow) opening devices\n"
+"  nosuid, suid          ignore (default) or honour set-id bits\n"
+"  nodev, dev            refuse (default) or allow opening devices\n"
 "\n"
 "Mount options for rumpfuse itself:\n"
 "  entry_timeout=SECS    cache names this long (default: 1.0)\n"
@@ -258,6 +279,23 @@ daemon_ready(void)
 	rf_ready_fd = -1;
 }
 
+/* PATH as /proc/self/mountinfo shows it: ' ' '\t' '\n' '\\' as \ooo. */
+static char *
+mountinfo_escape(const char *path)
+{
+	GString *s = g_string_new(NULL);
+
+	for (; *path != '\0'; path++) {
+		if (*path == ' ' || *path == '\t' || *path == '\n' ||
+		    *path == '\\')
+			g_string_append_printf(s, "\\%03o",
+			    (unsigned)(unsigned char)*path);
+		else
+			g_string_append_c(s, *path);
+	}
+	return g_string_free(s, FALSE);
+}
+
 /*
  * Linux gives a FUSE mount 128 KiB of read-ahead; it keeps the smaller of
  * its bdi setting and what INIT asks for.  Raise the bdi setting before
@@ -276,14 +314,12 @@ raise_readahead(const char *mountpoint, unsigned bytes)
 		return;
 	if ((f = fopen("/proc/self/mountinfo", "r")) == NULL)
 		return;
-	/* Mount points are escaped there: ' ' '\t' '\n' '\\' as \ooo. */
-	esc = g_strescape(mountpoint, NULL);
+	esc = mountinfo_escape(mountpoint);
 	while (fgets(line, sizeof(line), f) != NULL) {
 		if (sscanf(line, "%*u %*u %u:%u %*s %4095s", &m1, &m2,
 		    mnt) != 3)
 			continue;
-		if (strcmp(mnt, mountpoint) == 0 ||
-		    strcmp(mnt, esc) == 0) {
+		if (strcmp(mnt, esc) == 0) {
 			maj = m1;
 			min = m2;
 			found = true;	/* the last one is ours */

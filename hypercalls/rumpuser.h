@@ -203,4 +203,17 @@ int	hyp_bdev_strategy(struct hyp_bdev *bd, int op,
  */
 int	hyp_bdev_flush(struct hyp_bdev *bd);
 
+/* ---- decompression ---- */
+
+/*
+ * Decompress one complete zlib stream (RFC 1950) IN[0, INLEN) into OUT,
+ * at most OUTLEN bytes; *OUTDONE gets the bytes produced (also on error).
+ * => 0 when the stream ended, its check value matched and its output
+ *    fit; EFBIG when the output does not fit in OUTLEN; EINVAL for a
+ *    malformed, truncated or mismatching stream, or a length over
+ *    UINT_MAX; ENOMEM.  Thread-safe; never blocks.
+ */
+int	hyp_inflate(const void *in, size_t inlen, void *out, size_t outlen,
+	    size_t *outdone);
+
 #endif /* RUMPUSER_H */

@@ -9,6 +9,53 @@
  * vfs_namei_vp().  Permission checks live in vfs_vnops.c, the mount
  * table in vfs_mount.c.
  *
+ * Error precedence.  When a call could fail for several reasons, the
+ * error it returns is the one Linux returns (measured against tmpfs on
+ * /dev/shm, as root and as an unprivileged user).  Every path call
+ * checks in this order, the first failure wins:
+ *
+ *   0. the arguments themselves: flags (EINVAL), an empty path or
+ *      symlink target (ENOENT), a path of PATH_MAX bytes or more
+ *      (ENAMETOOLONG), mknod's file type (EINVAL, EPERM for S_IFDIR);
+ *   1. the walk (here): for each directory on the path -- including
+ *      the one holding the last component, even when the caller only
+ *      wants that directory -- ENOTDIR if it is not a directory, then
+ *      search permission (EACCES); an intermediate component too long
+ *      (ENAMETOOLONG), missing (ENOENT), or a symlink loop (ELOOP).
+ *      A path naming a mount root has no last component to search for;
+ *   2. the last component's special cases, decided from its spelling
+ *      alone, before it is looked up:
+ *        mkdir, mknod, symlink, link (new name)   "." ".." root: EEXIST
+ *        unlink                                   "." ".." root: EISDIR
+ *        rmdir              ".": EINVAL  "..": ENOTEMPTY  root: EBUSY
+ *        rename             source not a plain name: EBUSY; then a
+ *                           target not a plain name: EBUSY (EEXIST
+ *                           with RENAME_NOREPLACE); EXDEV before both
+ *        open(O_CREAT)      "." ".." root: EEXIST with O_EXCL, else
+ *                           EISDIR; "name/": EISDIR, whatever name is;
+ *   3. for unlink, rmdir and rename: a read-only mount (EROFS), before
+ *      the name is looked up (so a missing or too-long name is EROFS);
+ *   4. the lookup of the last component: too long (ENAMETOOLONG), then
+ *      existence -- EEXIST for a name to be created (O_EXCL included),
+ *      ENOENT for a name to be removed or renamed; a trailing slash on
+ *      a name to be created other than by mkdir: ENOENT if absent
+ *      (EEXIST if present); rename: the source's lookup and checks
+ *      before the target's, then the trailing-slash ENOTDIRs and the
+ *      ancestry checks (EINVAL, ENOTEMPTY), and a rename of a file onto
+ *      itself succeeds here, before any permission is asked;
+ *   5. for mkdir, mknod, symlink, link and open(O_CREAT): a read-only
+ *      mount (EROFS), and a removed parent directory (ENOENT);
+ *   6. write and search permission on the parent (EACCES);
+ *   7. the sticky bit on the parent (EPERM);
+ *   8. type checks on what was found: rmdir of a non-directory
+ *      (ENOTDIR), unlink of a directory (EISDIR), rename across types
+ *      (ENOTDIR / EISDIR), link to a directory (EPERM), open's (EISDIR,
+ *      ELOOP, ENOTDIR, ...); then device nodes for non-root (EPERM),
+ *      link counts (EMLINK), and what the driver says (ENOTEMPTY, ENOSPC).
+ * Steps 0-1 are vfs_namei's (and walk_start's); 2-8 are the callers' in
+ * vfs_syscalls.c, vfs_vnops.c, vfs_pub.c and vfs_rename.c, each of
+ * which notes where it follows this order.
+ *
  * Name space.  A path is absolute, or relative to "/".  Its mount is the
  * one whose target is its longest component-wise prefix
  * (vfs_mount_resolve); the rest of the path is walked from that mount's
@@ -136,6 +183,21 @@ walk_end(struct walk *w)
 }
 
 /*
+ * Search (X) permission on directory DVP (ref, not locked), under a
+ * brief shared lock.  EACCES.
+ */
+static int
+walk_search(struct vnode *dvp)
+{
+	int error;
+
+	vn_lock(dvp, RW_READER);
+	error = vn_access(dvp, X_OK, kauth_cred_get());
+	vn_unlock(dvp);
+	return error;
+}
+
+/*
  * Look component NAME/LEN of kind KIND up in directory DVP (ref, not
  * locked): search permission, length, VOP_LOOKUP under a shared lock.
  * => *VPP ref on success.
@@ -205,12 +267,17 @@ walk_symlink(struct walk *w, struct vnode *vp, const char *rest,
 	return 0;
 }
 
+/*
+ * Record the last component.  One longer than ND_NAME_MAX is cut to
+ * ND_NAME_MAX + 1 bytes, still too long for every mount (see nd_name).
+ */
 static void
 nd_setname(struct nameidata *nd, const char *name, size_t len,
     enum nd_last kind, bool slash)
 {
 
-	KASSERT(len <= ND_NAME_MAX);
+	if (len > ND_NAME_MAX + 1)
+		len = ND_NAME_MAX + 1;
 	memcpy(nd->nd_name, name, len);
 	nd->nd_name[len] = '\0';
 	nd->nd_namelen = len;
@@ -260,11 +327,13 @@ walk_run(struct walk *w, int flags, struct nameidata *nd)
 		}
 		if (last && wantparent &&
 		    ((flags & NDF_PARENT) || kind != ND_LAST_NORM || slash)) {
-			/* Stop at the parent; the caller looks up the last. */
-			if (len > w->w_namemax) {
-				error = ENAMETOOLONG;
+			/*
+			 * Stop at the parent; the caller looks up the last.
+			 * Linux searches the parent first all the same
+			 * (step 1 of the order at the top of the file).
+			 */
+			if ((error = walk_search(dvp)) != 0)
 				goto out_dvp;
-			}
 			nd_setname(nd, p, len, kind, slash);
 			nd->nd_dvp = dvp;
 			return 0;

@@ -282,10 +282,13 @@ vn_remove(struct vnode *dvp, const char *name, bool isdir)
 	size_t len;
 	int error;
 
-	if ((error = vn_name_check(dvp, name, &len)) != 0)
-		return error;
+	/* Linux: the mount is checked before the name is looked up. */
+	if (name == NULL)
+		return EFAULT;
 	if (vfs_isrdonly(dvp->v_mount))
 		return EROFS;
+	if ((error = vn_name_check(dvp, name, &len)) != 0)
+		return error;
 
 	vn_lock(dvp, RW_WRITER);
 	if ((error = VOP_LOOKUP(dvp, name, len, &vp)) != 0) {

@@ -57,6 +57,7 @@ struct rn {
 	struct vnode	*rn_fdvp, *rn_tdvp;
 	const char	*rn_fname, *rn_tname;
 	size_t		 rn_flen, rn_tlen;
+	int		 rn_terror;	/* TNAME's error, after FNAME's */
 	bool		 rn_fslash, rn_tslash;
 	unsigned	 rn_flags;
 };
@@ -261,6 +262,10 @@ rn_attempt(struct rn *r, bool *retryp)
 	error = rn_lookup(fdvp, r->rn_fname, r->rn_flen, &fvp);
 	if (error != 0)
 		return error;
+	if (r->rn_terror != 0) {
+		error = r->rn_terror;
+		goto out;
+	}
 	error = rn_lookup(tdvp, r->rn_tname, r->rn_tlen, &tvp);
 	if (error == ENOENT)
 		tvp = NULL;
@@ -374,12 +379,16 @@ vfs_do_rename(struct vnode *fdvp, const char *fname, bool fslash,
 	r.rn_fslash = fslash;
 	r.rn_tslash = tslash;
 	r.rn_flags = flags;
-	if ((error = vn_name_check(fdvp, fname, &r.rn_flen)) != 0 ||
-	    (error = vn_name_check(tdvp, tname, &r.rn_tlen)) != 0)
-		return error;
+	/*
+	 * Linux: the mount, then the source's lookup, then the target's;
+	 * a bad target name is reported in step (a), after the source.
+	 */
 	mp = fdvp->v_mount;
 	if (vfs_isrdonly(mp))
 		return EROFS;
+	if ((error = vn_name_check(fdvp, fname, &r.rn_flen)) != 0)
+		return error;
+	r.rn_terror = vn_name_check(tdvp, tname, &r.rn_tlen);
 	if ((error = mp->mnt_op->vfs_root(mp, &r.rn_root)) != 0)
 		return error;
 

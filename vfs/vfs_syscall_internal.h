@@ -44,7 +44,14 @@ struct nameidata {
 	enum nd_last	 nd_lasttype;
 	bool		 nd_slash;	/* trailing '/' after the last */
 	size_t		 nd_namelen;
-	char		 nd_name[ND_NAME_MAX + 1];	/* NUL-terminated */
+	/*
+	 * NUL-terminated.  A last component longer than ND_NAME_MAX is
+	 * kept as its first ND_NAME_MAX + 1 bytes: too long for every
+	 * mount, so vn_name_check() / vfs_pub_lookup() say ENAMETOOLONG
+	 * where the operation looks the name up (as Linux, whose lookup
+	 * of the last component is where a long name fails).
+	 */
+	char		 nd_name[ND_NAME_MAX + 2];
 };
 
 /*
@@ -54,15 +61,18 @@ struct nameidata {
  *    the path ends in '/'.
  * => NDF_PARENT: nd_dvp (ref) is the directory that holds the last
  *    component, whose name is in nd_name; the last is not looked up and
- *    nd_vp is NULL.  For a path naming a mount root (ND_LAST_ROOT)
- *    nd_dvp is NULL and nd_vp is the root (ref).
+ *    nd_vp is NULL.  Search permission on nd_dvp has been checked
+ *    (EACCES); the last component's length has not (see nd_name).  For
+ *    a path naming a mount root (ND_LAST_ROOT) nd_dvp is NULL and nd_vp
+ *    is the root (ref).
  * => NDF_CREATE: as NDF_PARENT, and the last component is looked up
- *    too (symlinks followed with NDF_FOLLOW): nd_vp is it (ref) or NULL
- *    if absent.  It is not looked up when it is "." / ".." or carries a
- *    trailing slash (the caller refuses those).
+ *    too (symlinks followed with NDF_FOLLOW; ENAMETOOLONG): nd_vp is it
+ *    (ref) or NULL if absent.  It is not looked up when it is "." /
+ *    ".." or carries a trailing slash (the caller refuses those).
  * => Errors: ENOENT (empty path, missing component), ENOTDIR,
  *    ENAMETOOLONG, EACCES (search permission), ELOOP, and the driver's.
- *    On error nothing is held.
+ *    On error nothing is held.  The order among these, and what the
+ *    callers check after, is Linux's: see the top of vfs_lookup.c.
  */
 int	vfs_namei(const char *path, int flags, struct nameidata *nd);
 /* Drop the references a successful vfs_namei() left in ND. */
@@ -94,6 +104,14 @@ int	vn_may_delete(const struct vattr *dva, const struct vattr *va,
  * for a directory already removed, EACCES without write and search.
  */
 int	vn_may_create(const struct vattr *dva, kauth_cred_t cred);
+/*
+ * May CRED open(O_CREAT) the existing node with attributes VA, found in
+ * the directory with attributes DVA?  EACCES for a node that is neither
+ * a regular file nor a fifo, in a sticky world-writable directory,
+ * owned by neither CRED nor the directory's owner (root included).
+ */
+int	vn_may_open_in_sticky(const struct vattr *dva, const struct vattr *va,
+	    kauth_cred_t cred);
 
 /*
  * Check a single name for a directory entry of DVP's mount: ENOENT if

@@ -188,8 +188,30 @@ fd_get_io(int fd, struct file **fpp)
 /* ---- open and close ---- */
 
 /*
+ * open(O_CREAT) of the existing VP, found in DVP: O_EXCL (EEXIST), a
+ * directory (EISDIR), then the sticky-directory rule (EACCES), in
+ * Linux's order.  Both refs are the caller's.
+ */
+static int
+open_existing(struct vnode *dvp, struct vnode *vp, bool excl)
+{
+	struct vattr dva, va;
+	int error;
+
+	if (excl)
+		return EEXIST;
+	if (vp->v_type == VDIR)
+		return EISDIR;
+	if ((error = vfs_pub_getattr(dvp, &dva)) != 0 ||
+	    (error = vfs_pub_getattr(vp, &va)) != 0)
+		return error;
+	return vn_may_open_in_sticky(&dva, &va, kauth_cred_get());
+}
+
+/*
  * The O_CREAT part of open: *VPP (ref) is the file PATH names, created
- * if absent (*CREATEDP).
+ * if absent (*CREATEDP).  The order of the checks is step 2 and 4 of
+ * the one at the top of vfs_lookup.c.
  */
 static int
 open_create(const char *path, int oflags, uint32_t mode, struct vnode **vpp,
@@ -207,41 +229,50 @@ open_create(const char *path, int oflags, uint32_t mode, struct vnode **vpp,
 		    &nd);
 		if (error != 0)
 			return error;
-		if (nd.nd_lasttype != ND_LAST_NORM || nd.nd_slash) {
-			vfs_namei_done(&nd);
-			return EISDIR;
+		if (nd.nd_lasttype != ND_LAST_NORM) {
+			/*
+			 * ".", ".." or a mount root: an existing directory,
+			 * so O_EXCL says EEXIST before "is a directory".
+			 */
+			error = excl ? EEXIST : EISDIR;
+			goto out_nd;
+		}
+		if (nd.nd_slash) {
+			/* "name/" with O_CREAT, whatever name is: Linux. */
+			error = EISDIR;
+			goto out_nd;
 		}
 		if (nd.nd_vp != NULL) {
 			vp = nd.nd_vp;
 			nd.nd_vp = NULL;
-			vfs_namei_done(&nd);
-			goto exists;
+		} else {
+			error = vn_create(nd.nd_dvp, nd.nd_name, VREG,
+			    mode & ALLPERMS, 0, NULL, excl, &vp, createdp);
+			if (error != 0)
+				goto out_nd;
+			if (*createdp)
+				break;
+			/* Someone made it between the lookup and create. */
+			if (vp->v_type == VLNK && follow &&
+			    tries < OPEN_RETRIES) {
+				vrele(vp);
+				vfs_namei_done(&nd);
+				continue;
+			}
 		}
-		error = vn_create(nd.nd_dvp, nd.nd_name, VREG, mode & ALLPERMS,
-		    0, NULL, excl, &vp, createdp);
-		vfs_namei_done(&nd);
-		if (error != 0)
-			return error;
-		if (*createdp)
-			break;
-		/* Someone made it between the lookup and the create. */
-		if (vp->v_type == VLNK && follow && tries < OPEN_RETRIES) {
+		if ((error = open_existing(nd.nd_dvp, vp, excl)) != 0) {
 			vrele(vp);
-			continue;
-		}
-exists:
-		if (excl) {
-			vrele(vp);
-			return EEXIST;
-		}
-		if (vp->v_type == VDIR) {
-			vrele(vp);
-			return EISDIR;
+			goto out_nd;
 		}
 		break;
 	}
+	vfs_namei_done(&nd);
 	*vpp = vp;
 	return 0;
+
+out_nd:
+	vfs_namei_done(&nd);
+	return error;
 }
 
 int

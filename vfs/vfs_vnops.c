@@ -6,7 +6,8 @@
  * permission rules, open, write.
  *
  * Exports (vfs_syscall_internal.h): vn_access_va, vn_access,
- * vn_owner_or_root, vn_may_delete, vn_may_create, vn_name_check,
+ * vn_owner_or_root, vn_may_delete, vn_may_create,
+ * vn_may_open_in_sticky, vn_name_check,
  * vn_create, vn_setattr, vn_open, vn_write.  The VOP_* wrappers are
  * inline in kern/vnode.h.
  *
@@ -24,6 +25,11 @@
  *     group loses S_ISGID;  chown: root, or the owner changing the group
  *     to one of its own; any chown of a non-directory, even to (-1, -1),
  *     clears S_ISUID and (with group exec) S_ISGID;
+ *   - open(O_CREAT) of an existing node that is neither a regular
+ *     file nor a fifo (a symlink with O_NOFOLLOW, a device, a socket)
+ *     in a sticky, world-writable directory: EACCES unless the caller
+ *     or the directory's owner owns it -- root included (Linux's
+ *     may_create_in_sticky with fs.protected_regular/fifos at 0);
  *   - times: setting both to "now" needs owner, root or write
  *     permission (EACCES); anything else, including one time "now" and
  *     the other omitted, needs owner or root (EPERM);
@@ -107,6 +113,21 @@ vn_may_create(const struct vattr *dva, kauth_cred_t cred)
 	if (dva->va_nlink == 0)
 		return ENOENT;
 	return vn_access_va(dva, W_OK | X_OK, cred);
+}
+
+int
+vn_may_open_in_sticky(const struct vattr *dva, const struct vattr *va,
+    kauth_cred_t cred)
+{
+
+	if (!(dva->va_mode & S_ISVTX))
+		return 0;
+	/* Linux's fs.protected_regular and fs.protected_fifos, at 0. */
+	if (va->va_type == VREG || va->va_type == VFIFO)
+		return 0;
+	if (va->va_uid == dva->va_uid || va->va_uid == cred->cr_uid)
+		return 0;
+	return (dva->va_mode & S_IWOTH) ? EACCES : 0;
 }
 
 int

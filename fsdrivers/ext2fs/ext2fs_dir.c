@@ -109,13 +109,14 @@ ext2fs_dir_is_htree(const struct ext2fs_node *np)
 }
 
 /*
- * => *BPP is NULL for a hole (an empty block), else busy.
+ * => *BPP is NULL for a hole (empty blocks; *HOLEP, if not NULL, says
+ *    how many), else busy.
  * => *DXP: an htree index block (root or interior); its records are only
  *    "." and ".." (root) or none.
  */
 int
 ext2fs_dir_getblk(struct ext2fs_node *np, uint64_t lblk, struct buf **bpp,
-    bool *dxp)
+    bool *dxp, uint64_t *holep)
 {
 	struct ext2fs_mount *ump = np->n_ump;
 	const struct ext2_dirent *de;
@@ -129,9 +130,13 @@ ext2fs_dir_getblk(struct ext2fs_node *np, uint64_t lblk, struct buf **bpp,
 
 	*bpp = NULL;
 	*dxp = false;
+	if (holep != NULL)
+		*holep = 0;
 	if ((error = ext2fs_bmap(np, lblk, &pblk, &run)) != 0)
 		return error;
 	if (pblk == 0) {
+		if (holep != NULL)
+			*holep = run;
 		if (ext2fs_dir_is_htree(np))
 			return ext2fs_corrupt(ump,
 			    "directory inode %llu: hole at block %llu of a "
@@ -393,7 +398,7 @@ ext2fs_dir_readdir(struct ext2fs_node *np, uint64_t *cookie,
     vfs_filldir_t fill, void *arg)
 {
 	struct ext2fs_mount *ump = np->n_ump;
-	uint64_t lblk;
+	uint64_t lblk, hole;
 	struct buf *bp;
 	int error, stop;
 	bool dx;
@@ -404,10 +409,12 @@ ext2fs_dir_readdir(struct ext2fs_node *np, uint64_t *cookie,
 		return error;
 	while (*cookie < np->n_size) {
 		lblk = *cookie >> ump->um_bshift;
-		if ((error = ext2fs_dir_getblk(np, lblk, &bp, &dx)) != 0)
+		if ((error = ext2fs_dir_getblk(np, lblk, &bp, &dx,
+		    &hole)) != 0)
 			return error;
 		if (bp == NULL) {
-			*cookie = (lblk + 1) << ump->um_bshift;
+			*cookie = MIN((lblk + hole) << ump->um_bshift,
+			    np->n_size);
 			continue;
 		}
 		error = ext2fs_dir_fill(np, bp->b_data, ext2fs_dir_area(np, dx),
@@ -424,7 +431,7 @@ int
 ext2fs_dir_lookup(struct ext2fs_node *np, const char *name, size_t len,
     uint32_t *inop)
 {
-	uint64_t lblk, nblks;
+	uint64_t lblk, nblks, hole;
 	struct buf *bp;
 	bool dx, found;
 	int error;
@@ -440,10 +447,13 @@ ext2fs_dir_lookup(struct ext2fs_node *np, const char *name, size_t len,
 	}
 	nblks = np->n_size >> np->n_ump->um_bshift;
 	for (lblk = 0; lblk < nblks; lblk++) {
-		if ((error = ext2fs_dir_getblk(np, lblk, &bp, &dx)) != 0)
+		if ((error = ext2fs_dir_getblk(np, lblk, &bp, &dx,
+		    &hole)) != 0)
 			return error;
-		if (bp == NULL)
+		if (bp == NULL) {
+			lblk += hole - 1;	/* hole >= 1 */
 			continue;
+		}
 		found = ext2fs_dir_search_block(np, bp->b_data,
 		    ext2fs_dir_area(np, dx), name, len, inop);
 		brelse(bp);

@@ -251,7 +251,7 @@ dx_load(struct ext2fs_node *np, uint64_t lblk, bool root,
 	int error;
 
 	fr->bp = NULL;
-	if ((error = ext2fs_dir_getblk(np, lblk, &fr->bp, &dx)) != 0)
+	if ((error = ext2fs_dir_getblk(np, lblk, &fr->bp, &dx, NULL)) != 0)
 		return error;
 	if (fr->bp == NULL || !dx)
 		goto bad;
@@ -348,7 +348,7 @@ ext2fs_htree_lookup(struct ext2fs_node *np, const char *name, size_t len,
 			error = EAGAIN;
 			goto out;
 		}
-		if ((error = ext2fs_dir_getblk(np, leaf, &bp, &dx)) != 0)
+		if ((error = ext2fs_dir_getblk(np, leaf, &bp, &dx, NULL)) != 0)
 			goto out;
 		if (bp == NULL || dx) {
 			if (bp != NULL)

@@ -221,11 +221,11 @@ int	ext2fs_dir_readdir(struct ext2fs_node *np, uint64_t *cookie,
 	    vfs_filldir_t fill, void *arg);
 /*
  * Read directory block LBLK of NP and validate it (every entry and the
- * checksum).  *BPP is busy (brelse it); *DXP says it is an htree index
- * block (no entries).
+ * checksum).  *BPP is busy (brelse it), or NULL for a hole of *HOLEP
+ * blocks (HOLEP may be NULL); *DXP says it is an htree index block.
  */
 int	ext2fs_dir_getblk(struct ext2fs_node *np, uint64_t lblk,
-	    struct buf **bpp, bool *dxp);
+	    struct buf **bpp, bool *dxp, uint64_t *holep);
 /* Search validated block DATA of LEN bytes for NAME. */
 bool	ext2fs_dir_search_block(const struct ext2fs_node *np,
 	    const uint8_t *data, size_t len, const char *name, size_t namelen,
