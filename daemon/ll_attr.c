@@ -177,6 +177,8 @@ ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 
 	ll_setattr_vattr(attr, to_set, &va);
 	if (va.va_mask != 0) {
+		if ((va.va_mask & VA_SIZE) && ll_writable(f))
+			va.va_mask |= VA_OPENFILE;	/* ftruncate(2) */
 		error = vfs_pub_setattr(node->n_vp, &va);
 		if (error != 0)
 			error = ll_setattr_retry(b, node->n_vp, &va, f, &c,

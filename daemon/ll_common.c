@@ -91,7 +91,7 @@ rf_vattr_to_stat(const struct vattr *va, struct stat *st)
 	st->st_rdev = va->va_rdev;
 	st->st_size = (off_t)va->va_size;
 	st->st_blksize = va->va_blocksize != 0 ? va->va_blocksize : 4096;
-	st->st_blocks = (blkcnt_t)((va->va_bytes + 511) / 512);
+	st->st_blocks = (blkcnt_t)(va->va_bytes / 512);
 	st->st_atim.tv_sec = va->va_atime.tv_sec;
 	st->st_atim.tv_nsec = va->va_atime.tv_nsec;
 	st->st_mtim.tv_sec = va->va_mtime.tv_sec;

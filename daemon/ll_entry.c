@@ -212,9 +212,7 @@ ll_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		goto out_err;
 
 	if (created) {
-		vfs_pub_setcred_root();
-		error = vfs_pub_open(vp, oflags & ~O_TRUNC);
-		rf_cred_apply(&c);
+		error = vfs_pub_open_created(vp, oflags);
 	} else {
 		error = vfs_pub_open(vp, oflags);
 	}

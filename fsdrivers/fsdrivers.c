@@ -5,6 +5,7 @@
  * HAVE_FS_<NAME> for every driver directory that is built.
  */
 #include "kern/kern.h"
+#include "kern/check.h"
 #include "kern/mount.h"
 
 extern const struct vfsops tmpfs_vfsops;
@@ -12,6 +13,8 @@ extern const struct vfsops ext2fs_vfsops;
 extern const struct vfsops ffs_vfsops;
 extern const struct vfsops msdosfs_vfsops;
 extern const struct vfsops cd9660_vfsops;
+int	ffs_check(struct mount *, int, void (*)(void *, const char *), void *,
+	    unsigned *);
 
 /* Probe order for "auto": the most specific superblocks first. */
 static const struct vfsops *const builtin[] = {
@@ -39,4 +42,8 @@ fsdrivers_attach(void)
 		if (vfs_register(builtin[i]) != 0)
 			panic("cannot register filesystem %s",
 			    builtin[i]->vfs_name);
+#ifdef HAVE_FS_FFS
+	if (vfs_register_checker("ffs", ffs_check) != 0)
+		panic("cannot register the ffs checker");
+#endif
 }

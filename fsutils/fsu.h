@@ -14,8 +14,8 @@
  *   fsu_du.c       du
  *   fsu_find.c     find
  *   fsu_io.c       cat, write, truncate, readlink
- *   fsu_copy.c     cp inside the image
- *   fsu_getput.c   get and put (host <-> image)
+ *   fsu_side.c     the image and the host behind one table of calls
+ *   fsu_copy.c     the copy engine: cp, get (image -> host), put
  *   fsu_names.c    mv, rm, rmdir, mkdir, ln, mknod, mkfifo
  *   fsu_attr.c     chmod, chown, touch
  *   fsu_mode.c     symbolic and octal mode parsing (chmod, mkdir -m)
@@ -57,8 +57,8 @@ struct fsu_cmd {
 	const char	*name;
 	int		(*fn)(int argc, char **argv);
 	bool		 writes;	/* needs a read-write mount */
-	int		 trouble;	/* exit status for "could not run" */
-	const char	*synopsis;	/* one or more lines, after "fsu IMAGE " */
+	int		 trouble;	/* status: could not run */
+	const char	*synopsis;	/* lines after "IMAGE " */
 	const char	*summary;	/* one line */
 	const char	*options;	/* option lines, or NULL */
 };
@@ -113,7 +113,7 @@ struct fsu_state {
 	const char	*progname;	/* "fsu" or argv[0]'s basename */
 	const char	*image;		/* the IMAGE argument */
 	const struct fsu_cmd *cmd;	/* the running command */
-	mode_t		 umask;		/* the host's umask, for new files */
+	mode_t		 umask;		/* host umask, new files */
 	int		 verbose;	/* -v count */
 	bool		 rdonly;	/* the image is mounted read-only */
 	volatile sig_atomic_t interrupted; /* SIGINT/TERM/HUP seen */
@@ -176,7 +176,7 @@ void	fsu_fmt_fulltime(const struct vfs_timespec *ts, char *buf,
 struct fsu_dirent {
 	char		*name;
 	uint64_t	 ino;
-	enum vtype	 type;		/* VNON if the directory did not say */
+	enum vtype	 type;		/* VNON: not given */
 };
 /*
  * The entries of the image directory PATH in the directory's order,
@@ -194,10 +194,50 @@ int	fsu_write_all(int fd, const void *buf, size_t len);
 /* The target of image symlink PATH, NUL-terminated; g_free(). */
 int	fsu_readlink_str(const char *path, char **targetp);
 
+/* ---- the image and the host as places for files (fsu_side.c) ---- */
+
+/*
+ * One table per place; paths are image paths or host paths.  All
+ * operations return 0 or a positive errno.  The l* ones do not follow
+ * a final symlink.  readdir gives struct fsu_dirent (as fsu_readdir);
+ * readlink, llistxattr and lgetxattr return g_malloc'ed buffers.
+ */
+struct fsu_side {
+	const char	*what;		/* "image" or "host" */
+	bool		 is_host;
+	int	(*lstat)(const char *, struct vattr *);
+	int	(*stat)(const char *, struct vattr *);
+	int	(*readdir)(const char *, GPtrArray **);
+	int	(*open)(const char *, int, uint32_t, int *);
+	int	(*close)(int);
+	int	(*pread)(int, void *, size_t, uint64_t, size_t *);
+	int	(*pwrite)(int, const void *, size_t, uint64_t, size_t *);
+	int	(*ftruncate)(int, uint64_t);
+	int	(*lseek)(int, int64_t, int, uint64_t *);
+	int	(*mkdir)(const char *, uint32_t);
+	int	(*unlink)(const char *);
+	int	(*symlink)(const char *target, const char *path);
+	int	(*readlink)(const char *, char **);
+	int	(*mknod)(const char *, uint32_t, uint64_t);
+	int	(*link)(const char *existing, const char *path);
+	int	(*chmod)(const char *, uint32_t);
+	int	(*lchown)(const char *, uint32_t, uint32_t);
+	int	(*lutimens)(const char *, const struct vfs_timespec *);
+	int	(*llistxattr)(const char *, char **, size_t *);
+	int	(*lgetxattr)(const char *, const char *, char **, size_t *);
+	int	(*lsetxattr)(const char *, const char *, const void *,
+		    size_t);
+};
+extern const struct fsu_side fsu_image_side;
+extern const struct fsu_side fsu_host_side;
+
+/* readlink -f inside the image (the last component may be missing). */
+int	fsu_canonicalize(const char *path, char **resultp);
+
 /* ---- walking image trees (fsu_walk.c) ---- */
 
 #define FSU_WALK_CONTINUE	0
-#define FSU_WALK_PRUNE		1	/* do not descend into this one */
+#define FSU_WALK_PRUNE		1	/* do not descend here */
 #define FSU_WALK_STOP		2	/* end the walk */
 
 #define FSU_WF_FOLLOW_ROOT	0x1	/* stat (not lstat) the root */
@@ -209,9 +249,9 @@ struct fsu_walk_ent {
 	const char	*name;		/* last component */
 	struct vattr	 va;		/* lstat (or stat, see flags) */
 	int		 depth;		/* 0 for the root */
-	bool		 post;		/* the post-order visit of a dir */
-	int		 error;		/* stat or readdir error, else 0 */
-	bool		 readdir_error;	/* error is from reading the dir */
+	bool		 post;		/* post-order visit */
+	int		 error;		/* stat/readdir error */
+	bool		 readdir_error;	/* error from readdir */
 };
 typedef int (*fsu_walk_fn)(struct fsu_walk_ent *ent, void *arg);
 /*

@@ -17,8 +17,8 @@ struct du_ctx {
 	bool		 all, apparent, human, separate;
 	uint64_t	 unit;
 	int		 maxdepth;	/* < 0: no limit */
-	GArray		*acc;		/* uint64_t bytes per depth */
-	GHashTable	*seen;		/* inode numbers of multi-link files */
+	GArray		*acc;		/* bytes per depth */
+	GHashTable	*seen;		/* inos of linked files */
 	uint64_t	 last;		/* the root's total */
 	int		 status;
 };

@@ -33,10 +33,10 @@ struct node {
 	enum kind	 kind;
 	struct node	*l, *r;
 	const char	*pat;		/* -name, -path */
-	int		 fnflags;	/* FNM_CASEFOLD for -iname, -ipath */
+	int		 fnflags;	/* FNM_CASEFOLD: -i* */
 	char		 types[16];	/* -type */
 	int		 cmp;		/* -1 "-N", 0 "N", +1 "+N" */
-	uint64_t	 num;		/* -size (units), -links, -inum, ids */
+	uint64_t	 num;		/* -size, -links, ids */
 	uint64_t	 unit;		/* -size */
 	struct vfs_timespec ts;		/* -newer */
 	int		 permhow;	/* 0 exact, '-' all, '/' any */
@@ -281,7 +281,8 @@ parse_primary(struct find_ctx *c)
 			return NULL;
 		n = node_new(c, user ? K_USER : K_GROUP);
 		if (!parse_id(a, user, &n->num)) {
-			perr(c, user ? "`%s' is not the name of a known user%s" :
+			perr(c, user ?
+			    "`%s' is not the name of a known user%s" :
 			    "`%s' is not the name of an existing group%s", a,
 			    "");
 			return NULL;

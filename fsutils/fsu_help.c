@@ -37,8 +37,8 @@ const struct fsu_cmd fsu_cmds[] = {
 	  "cat PATH...",
 	  "Copy files to standard output.", NULL },
 	{ "cp", cmd_cp, true, 1,
-	  "cp [-adfnpPrR] SOURCE DEST\n"
-	  "cp [-adfnpPrR] SOURCE... DIRECTORY",
+	  "cp [-adfHLnpPrRT] SOURCE DEST\n"
+	  "cp [-adfHLnpPrR] SOURCE... DIRECTORY",
 	  "Copy files inside the image, as cp(1).",
 	  "  -r, -R  copy directories recursively (symbolic links are\n"
 	  "          copied as links, special files recreated)\n"
@@ -104,14 +104,14 @@ const struct fsu_cmd fsu_cmds[] = {
 	  "  -f  remove existing destination files\n"
 	  "  -T  treat LINK_NAME as a normal file always" },
 	{ "chmod", cmd_chmod, true, 1,
-	  "chmod [-fRv] MODE PATH...",
+	  "chmod [-cfRv] MODE PATH...",
 	  "Change modes: octal (0644) or symbolic (u+x,go-w, a=rX).",
 	  "  -R  change files and directories recursively\n"
 	  "  -f  suppress most error messages\n"
 	  "  -v  say what is changed" },
 	{ "chown", cmd_chown, true, 1,
-	  "chown [-fhRv] OWNER[:[GROUP]] PATH...\n"
-	  "chown [-fhRv] :GROUP PATH...",
+	  "chown [-cfhRv] OWNER[:[GROUP]] PATH...\n"
+	  "chown [-cfhRv] :GROUP PATH...",
 	  "Change owner and/or group (names from the host's database,\n"
 	  "or numbers), as chown(1).",
 	  "  -R  operate recursively (symbolic links are changed, not\n"
@@ -119,7 +119,7 @@ const struct fsu_cmd fsu_cmds[] = {
 	  "  -h  change symbolic links themselves\n"
 	  "  -f  suppress most error messages    -v  say what is changed" },
 	{ "chgrp", cmd_chgrp, true, 1,
-	  "chgrp [-fhRv] GROUP PATH...",
+	  "chgrp [-cfhRv] GROUP PATH...",
 	  "Change the group, as chgrp(1).",
 	  "  Options as for chown." },
 	{ "touch", cmd_touch, true, 1,
@@ -194,7 +194,7 @@ const struct fsu_cmd fsu_cmds[] = {
 	  "Make FIFOs, as mkfifo(1).",
 	  "  -m MODE  set the mode (default 0666 less the umask)" },
 	{ "readlink", cmd_readlink, false, 1,
-	  "readlink [-fn] PATH...",
+	  "readlink [-fnv] PATH...",
 	  "Print the targets of symbolic links, as readlink(1).",
 	  "  -f  canonicalize: follow every link (inside the image); all\n"
 	  "      but the last component must exist\n"
@@ -241,6 +241,7 @@ const struct fsu_cmd fsu_cmds[] = {
 	{ NULL, NULL, false, 0, NULL, NULL, NULL },
 };
 
+/* TEXT's lines after INDENT; option notes (no leading blank) get 2 more. */
 static void
 print_indented(FILE *fp, const char *text, const char *indent)
 {
@@ -250,7 +251,9 @@ print_indented(FILE *fp, const char *text, const char *indent)
 		nl = strchr(p, '\n');
 		if (nl == NULL)
 			nl = p + strlen(p);
-		fprintf(fp, "%s%.*s\n", indent, (int)(nl - p), p);
+		fprintf(fp, "%s%s%.*s\n", indent,
+		    *p != ' ' && *indent == ' ' && indent[4] == '\0' ? "  " :
+		    "", (int)(nl - p), p);
 		if (*nl == '\0')
 			break;
 	}

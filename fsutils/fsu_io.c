@@ -226,10 +226,10 @@ cmd_truncate(int argc, char **argv)
 
 /*
  * Resolve every symlink in PATH inside the image; the last component
- * need not exist (readlink -f).
+ * need not exist (readlink -f).  See fsu.h.
  */
-static int
-canonicalize(const char *path, char **resultp)
+int
+fsu_canonicalize(const char *path, char **resultp)
 {
 	GPtrArray *todo;	/* components left, last first */
 	GString *res;
@@ -332,7 +332,7 @@ cmd_readlink(int argc, char **argv)
 		nonl = false;
 	}
 	for (i = optind; i < argc; i++) {
-		error = canon ? canonicalize(argv[i], &target) :
+		error = canon ? fsu_canonicalize(argv[i], &target) :
 		    fsu_readlink_str(argv[i], &target);
 		if (error != 0) {
 			if (verbose)

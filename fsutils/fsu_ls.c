@@ -24,7 +24,7 @@ enum ls_sort { SORT_NAME, SORT_TIME, SORT_SIZE, SORT_NONE };
 struct ls_opts {
 	bool		 l, a, A, d, R, i, h, n, F, full_time, reverse;
 	enum ls_sort	 sort;
-	bool		 deref_args;	/* follow symlinks named as args */
+	bool		 deref_args;	/* follow links given */
 	struct vfs_timespec now;
 	bool		 printed;	/* anything printed yet */
 	int		 status;
@@ -35,10 +35,10 @@ struct ls_ent {
 	char		*path;		/* image path */
 	struct vattr	 va;
 	int		 error;		/* lstat failed */
-	enum vtype	 dtype;		/* the directory's idea of the type */
+	enum vtype	 dtype;		/* type the dir says */
 	char		*target;	/* symlink target (long format) */
 	bool		 target_ok;
-	struct vattr	 tva;		/* target's attributes, for -F */
+	struct vattr	 tva;		/* link target's, for -F */
 	bool		 acl;
 };
 

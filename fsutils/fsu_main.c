@@ -202,7 +202,7 @@ static int
 session_run(struct session *s)
 {
 	struct mount *mp;
-	char errbuf[256], *opts;
+	char errbuf[256], *opts, *on, *p;
 	int rc, error;
 
 	if (image_check(s) != 0)
@@ -220,9 +220,15 @@ session_run(struct session *s)
 	    sizeof(errbuf));
 	g_free(opts);
 	if (error != 0) {
-		if (errbuf[0] != '\0')
+		if (errbuf[0] != '\0') {
+			/* The kernel names the image; we already did. */
+			on = g_strconcat(" on ", fsu.image, NULL);
+			if ((p = strstr(errbuf, on)) != NULL)
+				memmove(p, p + strlen(on),
+				    strlen(p + strlen(on)) + 1);
+			g_free(on);
 			fsu_errx("%s: %s", fsu.image, errbuf);
-		else
+		} else
 			fsu_err(error, "%s: cannot mount", fsu.image);
 		vfs_shutdown();
 		return s->trouble;

@@ -14,7 +14,7 @@
  * directory or some x bit is already set.  s is set-user-ID for u and
  * set-group-ID for g; t (sticky) counts for o.  As in GNU chmod, a
  * directory keeps its set-user-ID and set-group-ID bits under an octal
- * mode of fewer than five digits and under a class-less "=".
+ * mode of fewer than five digits and under "=" without 's'.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -151,7 +151,7 @@ fsu_mode_apply(const struct fsu_mode *m, uint32_t oldmode, bool isdir,
     mode_t umask)
 {
 	const struct mode_action *a;
-	uint32_t mode = oldmode & 07777, who, bits, affected;
+	uint32_t mode = oldmode & 07777, who, bits, affected, clear;
 	guint i;
 
 	if (m->octal) {
@@ -175,15 +175,15 @@ fsu_mode_apply(const struct fsu_mode *m, uint32_t oldmode, bool isdir,
 			mode &= ~affected;
 			break;
 		case '=':
-			/* Clear the class's bits, then set; keep masked ones. */
-			if (a->who == 0)
-				mode &= (uint32_t)umask & 0777;
-			else
-				mode &= ~who;
-			/* setuid/setgid of directories stay, as GNU. */
-			if (isdir && a->who == 0)
-				mode |= oldmode & 06000 & ~bits;
-			mode |= affected;
+			/*
+			 * Clear the class's bits (the umask guards only
+			 * against setting), then set.  Directories keep
+			 * their set-id bits unless 's' is named, as GNU.
+			 */
+			clear = who;
+			if (isdir && strchr(a->perms, 's') == NULL)
+				clear &= ~06000u;
+			mode = (mode & ~clear) | affected;
 			break;
 		}
 	}

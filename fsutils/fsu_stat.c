@@ -80,7 +80,7 @@ stat_directive(GString *out, const char *spec, int prec, char mod,
 	char numfmt = 0;	/* 'u', 'o', 'x' for numbers */
 	char mode[11], buf[64];
 	const char *name;
-	char *fmt;
+	char *fmt, *tmp;
 
 	switch (conv) {
 	case 'a':	uval = va->va_mode & 07777; numfmt = 'o'; break;
@@ -130,9 +130,10 @@ stat_directive(GString *out, const char *spec, int prec, char mod,
 		sval = g_string_new(buf);
 		break;
 	case 'W':
-		sval = g_string_new(NULL);
-		g_string_take(sval, (va->va_mask & VA_BTIME) ?
-		    fmt_secs(&va->va_birthtime, prec) : g_strdup("0"));
+		tmp = (va->va_mask & VA_BTIME) ?
+		    fmt_secs(&va->va_birthtime, prec) : g_strdup("0");
+		sval = g_string_new(tmp);
+		g_free(tmp);
 		prec = -1;
 		break;
 	case 'x':
@@ -146,9 +147,10 @@ stat_directive(GString *out, const char *spec, int prec, char mod,
 	case 'X':
 	case 'Y':
 	case 'Z':
-		sval = g_string_new(NULL);
-		g_string_take(sval, fmt_secs(conv == 'X' ? &va->va_atime :
-		    conv == 'Y' ? &va->va_mtime : &va->va_ctime, prec));
+		tmp = fmt_secs(conv == 'X' ? &va->va_atime :
+		    conv == 'Y' ? &va->va_mtime : &va->va_ctime, prec);
+		sval = g_string_new(tmp);
+		g_free(tmp);
 		prec = -1;
 		break;
 	default:

@@ -69,18 +69,51 @@ fsu_check_intr(void)
 	return fsu.interrupted ? EINTR : 0;
 }
 
-static bool
-quote_plain(unsigned char c)
+/*
+ * Length of the character at P (LEN bytes left) and whether it prints:
+ * ASCII 0x20..0x7e; beyond ASCII, a valid printable character of a
+ * UTF-8 locale (in the C locale such bytes are escaped, as GNU does).
+ */
+static size_t
+quote_unit(const char *p, size_t len, bool *printable)
 {
+	unsigned char c = (unsigned char)*p;
+	const char *next;
+	gunichar u;
 
-	return c >= 0x20 && c != 0x7f;
+	if (c < 0x80) {
+		*printable = c >= 0x20 && c != 0x7f;
+		return 1;
+	}
+	*printable = false;
+	if (MB_CUR_MAX > 1) {
+		u = g_utf8_get_char_validated(p, (gssize)len);
+		if (u != (gunichar)-1 && u != (gunichar)-2) {
+			next = g_utf8_next_char(p);
+			*printable = g_unichar_isprint(u);
+			if (*printable)
+				return (size_t)(next - p);
+		}
+	}
+	return 1;
+}
+
+static void
+quote_escape(GString *s, unsigned char c)
+{
+	static const char letters[] = "abtnvfr";	/* \a (7) .. \r (13) */
+
+	if (c >= 7 && c <= 13)
+		g_string_append_printf(s, "\\%c", letters[c - 7]);
+	else
+		g_string_append_printf(s, "\\%03o", c);
 }
 
 /*
  * Shell-escape-always quoting, as coreutils' quoteaf(): 'x'; "x'y"
  * when a single quote is inside and nothing a double quote would
- * interpret; otherwise '...' runs with '\'' for quotes and $'\ooo' for
- * control characters.
+ * interpret; otherwise '...' runs, \' for quotes and $'...' groups of
+ * escapes for unprintable bytes.
  */
 const char *
 fsu_quote(const char *name)
@@ -88,15 +121,17 @@ fsu_quote(const char *name)
 	static char *ring[8];
 	static unsigned next;
 	GString *s;
-	const unsigned char *p;
-	bool ctrl = false, squote = false, special = false, open;
+	size_t len = strlen(name), i, n;
+	bool ctrl = false, squote = false, special = false, pr;
+	int state = 0;		/* 0 outside, 1 in '...', 2 in $'...' */
 
-	for (p = (const unsigned char *)name; *p != '\0'; p++) {
-		if (!quote_plain(*p))
+	for (i = 0; i < len; i += n) {
+		n = quote_unit(name + i, len - i, &pr);
+		if (!pr)
 			ctrl = true;
-		else if (*p == '\'')
+		else if (name[i] == '\'')
 			squote = true;
-		else if (strchr("\"$`\\", *p) != NULL)
+		else if (strchr("\"$`\\", name[i]) != NULL)
 			special = true;
 	}
 	s = g_string_new(NULL);
@@ -105,28 +140,30 @@ fsu_quote(const char *name)
 	else if (!ctrl && !special)
 		g_string_append_printf(s, "\"%s\"", name);
 	else {
-		open = false;
-		for (p = (const unsigned char *)name; *p != '\0'; p++) {
-			if (quote_plain(*p) && *p != '\'') {
-				if (!open)
+		for (i = 0; i < len; i += n) {
+			n = quote_unit(name + i, len - i, &pr);
+			if (pr && name[i] != '\'') {
+				if (state == 2)
 					g_string_append_c(s, '\'');
-				open = true;
-				g_string_append_c(s, (char)*p);
-				continue;
-			}
-			if (open)
-				g_string_append_c(s, '\'');
-			open = false;
-			if (*p == '\'')
+				if (state != 1)
+					g_string_append_c(s, '\'');
+				state = 1;
+				g_string_append_len(s, name + i, (gssize)n);
+			} else if (!pr) {
+				if (state == 1)
+					g_string_append_c(s, '\'');
+				if (state != 2)
+					g_string_append(s, "$'");
+				state = 2;
+				quote_escape(s, (unsigned char)name[i]);
+			} else {
+				if (state != 0)
+					g_string_append_c(s, '\'');
+				state = 0;
 				g_string_append(s, "\\'");
-			else if (*p == '\n')
-				g_string_append(s, "$'\\n'");
-			else if (*p == '\t')
-				g_string_append(s, "$'\\t'");
-			else
-				g_string_append_printf(s, "$'\\%03o'", *p);
+			}
 		}
-		if (open)
+		if (state != 0)
 			g_string_append_c(s, '\'');
 		if (s->len == 0)
 			g_string_append(s, "''");

@@ -421,3 +421,53 @@ const int iftovt_tab[16] = {
 	[14] = VNON,
 	[15] = VBAD,
 };
+
+/* ---- error names ---- */
+
+static const struct {
+	int		 e;
+	const char	*s;
+} kerrtab[] = {
+	{ EPERM, "Operation not permitted" },
+	{ ENOENT, "No such file or directory" },
+	{ EIO, "Input/output error" },
+	{ ENXIO, "No such device or address" },
+	{ E2BIG, "Argument list too long" },
+	{ EBADF, "Bad file descriptor" },
+	{ EAGAIN, "Resource temporarily unavailable" },
+	{ ENOMEM, "Cannot allocate memory" },
+	{ EACCES, "Permission denied" },
+	{ EBUSY, "Device or resource busy" },
+	{ EEXIST, "File exists" },
+	{ EXDEV, "Invalid cross-device link" },
+	{ ENODEV, "No such device" },
+	{ ENOTDIR, "Not a directory" },
+	{ EISDIR, "Is a directory" },
+	{ EINVAL, "Invalid argument" },
+	{ EMFILE, "Too many open files" },
+	{ EFBIG, "File too large" },
+	{ ENOSPC, "No space left on device" },
+	{ EROFS, "Read-only file system" },
+	{ EMLINK, "Too many links" },
+	{ ERANGE, "Numerical result out of range" },
+	{ ENAMETOOLONG, "File name too long" },
+	{ ENOSYS, "Function not implemented" },
+	{ ENOTEMPTY, "Directory not empty" },
+	{ ELOOP, "Too many levels of symbolic links" },
+	{ ENODATA, "No data available" },
+	{ EOPNOTSUPP, "Operation not supported" },
+	{ ETIMEDOUT, "Connection timed out" },
+	{ ESTALE, "Stale file handle" },
+	{ EUCLEAN, "Structure needs cleaning (corrupt filesystem)" },
+};
+
+const char *
+kstrerror(int error)
+{
+	size_t i;
+
+	for (i = 0; i < __arraycount(kerrtab); i++)
+		if (kerrtab[i].e == error)
+			return kerrtab[i].s;
+	return "Unknown error";
+}

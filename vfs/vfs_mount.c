@@ -465,8 +465,8 @@ mount_opendev(struct mount *mp, const struct mount_args *ma,
 		*flagsp |= MNT_RDONLY;
 	}
 	if (error != 0) {
-		vfs_mount_error(mp, "cannot open %s: error %d",
-		    mp->mnt_source, error);
+		vfs_mount_error(mp, "cannot open %s: %s",
+		    mp->mnt_source, kstrerror(error));
 		return error;
 	}
 	mp->mnt_dev = dev;
@@ -596,8 +596,8 @@ mount_common(const struct mount_args *ma, struct mount **mpp, char *errbuf,
 	if ((error = ops->vfs_mount(mp)) != 0) {
 		driver_failed = true;
 		if (mp->mnt_errbuf[0] == '\0')
-			vfs_mount_error(mp, "%s: cannot mount %s: error %d",
-			    ops->vfs_name, mp->mnt_source, error);
+			vfs_mount_error(mp, "%s: cannot mount %s: %s",
+			    ops->vfs_name, mp->mnt_source, kstrerror(error));
 		goto out;
 	}
 
@@ -623,8 +623,8 @@ mount_common(const struct mount_args *ma, struct mount **mpp, char *errbuf,
 
 out:
 	if (mp->mnt_errbuf[0] == '\0')
-		vfs_mount_error(mp, "mount failed: error %d", error);
-	klog(KLOG_WARN, "mount %s on %s: %s",
+		vfs_mount_error(mp, "mount failed: %s", kstrerror(error));
+	klog(KLOG_INFO, "mount %s on %s: %s",
 	    mp->mnt_source != NULL ? mp->mnt_source : "?",
 	    ma->ma_target != NULL ? ma->ma_target : "(null)",
 	    mp->mnt_errbuf);

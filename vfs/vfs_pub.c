@@ -364,6 +364,13 @@ vfs_pub_open(struct vnode *vp, int oflags)
 }
 
 int
+vfs_pub_open_created(struct vnode *vp, int oflags)
+{
+
+	return vn_open(vp, oflags & ~O_TRUNC, true);
+}
+
+int
 vfs_pub_close(struct vnode *vp, int oflags)
 {
 	int error;

@@ -14,11 +14,14 @@
  * multi-extent file are consecutive records with the same identifier,
  * all but the last flagged ISO_FILE_MULTIEXTENT (at most
  * CD9660_MAX_SECTIONS of them).  Damage is EUCLEAN with one log line.
+ * A damaged system use area spoils only its own entry: it is listed
+ * with what could be decoded, and loading it fails with EUCLEAN.
  *
  * Names: a Rock Ridge NM name as recorded; else the Joliet identifier
  * (UCS-2) as UTF-8 without its ";1" version; else the ISO 9660
  * identifier without its version and a trailing '.', in lower case
- * when it has no lower-case letter (Linux's and NetBSD's default).
+ * when it has no lower-case letter (Linux's and NetBSD's default), or
+ * as recorded in an ISO 9660:1999 tree.  '/' and NUL become '_'.
  * Hidden from listings and lookups: associated files, and directories
  * Rock Ridge relocated (RE; they are shown where their CL entry is).
  *
@@ -243,7 +246,7 @@ dirent_isoname(const struct cd9660_mount *imp, struct cd9660_dirent *de)
 	} else {
 		n = MIN(n, (size_t)NAME_MAX);
 		for (i = 0; i < n; i++)
-			if (raw[i] >= 'a' && raw[i] <= 'z')
+			if ((raw[i] >= 'a' && raw[i] <= 'z') || imp->im_iso1999)
 				lower = true;
 		for (i = 0; i < n; i++) {
 			c = (char)raw[i];
@@ -253,9 +256,11 @@ dirent_isoname(const struct cd9660_mount *imp, struct cd9660_dirent *de)
 				c = (char)(c - 'A' + 'a');
 			de->de_name[i] = c;
 		}
-		strip_version(de->de_name, &n);
-		if (n >= 2 && de->de_name[n - 1] == '.')
-			n--;
+		if (!imp->im_iso1999) {
+			strip_version(de->de_name, &n);
+			if (n >= 2 && de->de_name[n - 1] == '.')
+				n--;
+		}
 	}
 	if (n == 0)
 		de->de_name[n++] = '_';
@@ -374,8 +379,11 @@ cd9660_dir_next(struct cd9660_diriter *it, struct cd9660_dirent *de)
 		if (imp->im_kind == CD9660_ROCK) {
 			rootdot = de->de_dot && off == imp->im_root +
 			    ((uint64_t)imp->im_root_xar << imp->im_bshift);
-			if ((error = cd9660_susp_decode(imp, first, len, off,
-			    rootdot, de)) != 0)
+			error = cd9660_susp_decode(imp, first, len, off,
+			    rootdot, de);
+			if (error == EUCLEAN)
+				de->de_error = error;	/* this entry only */
+			else if (error != 0)
 				return error;
 		}
 		de->de_nextoff = it->di_pos;
@@ -422,11 +430,11 @@ cd9660_dirent_ino(const struct cd9660_mount *imp,
 		return (ino64_t)de->de_extent << imp->im_bshift;
 	if (imp->im_kind == CD9660_ROCK && (de->de_rr & RR_PX) &&
 	    de->de_nlink > 1) {
-		if ((de->de_rr & RR_PXINO) && de->de_pxino != 0)
-			return CD9660_INO_PX | de->de_pxino;
 		if (cd9660_dirent_vtype(imp, de) == VREG && de->de_size > 0 &&
 		    de->de_nsects > 0)
-			return CD9660_INO_EXTENT | de->de_sects[0].s_off;
+			return de->de_sects[0].s_off;
+		if ((de->de_rr & RR_PXINO) && de->de_pxino != 0)
+			return CD9660_INO_PX | de->de_pxino;
 	}
 	return de->de_recoff;
 }

@@ -19,15 +19,18 @@
  *   - a directory: the byte offset of its extent, where its "." record
  *     is (so "." of a directory, its entry in the parent, a Rock Ridge
  *     CL entry naming it and ".." of its children all agree);
- *   - a file with Rock Ridge link count > 1: CD9660_INO_PX | the PX
- *     file serial number when there is one, else CD9660_INO_EXTENT |
- *     the byte offset of its data (a regular file with data), so every
- *     name of a hard link is one vnode.  A second name whose record does
- *     not describe the same object (type, mode, owner, size, data) falls
- *     back to the byte offset of its own record;
+ *   - a file with a Rock Ridge link count above 1: for a regular file
+ *     with data, the byte offset of its data; else, when PX carries a
+ *     file serial number, CD9660_INO_PX | that number.  So every name
+ *     of a hard link is one vnode (every writer here records hard links
+ *     as records sharing one extent);
  *   - anything else: the byte offset of its (first) directory record.
- * Byte offsets of an ISO 9660 volume are below 2^43, so the tags never
- * collide with them.
+ * Two different objects can meet under one number only in a damaged
+ * image (overlapping extents) or with a reused serial number; lookup
+ * checks that the vnode found describes the record (type, mode, owner,
+ * size, data), and a hard-link number that does not falls back to the
+ * record's own offset.  Byte offsets of an ISO 9660 volume are below
+ * 2^44, so the tag never collides with them.
  */
 #ifndef CD9660_NODE_H
 #define CD9660_NODE_H
@@ -43,7 +46,6 @@
 #define CD9660_NAME		"cd9660"
 
 #define CD9660_INO_PX		(1ULL << 62)
-#define CD9660_INO_EXTENT	(1ULL << 61)
 
 /* Limits on what a corrupt image can make the driver do. */
 #define CD9660_MAX_SESSIONS	99	/* as a CD */
@@ -69,6 +71,7 @@ struct cd9660_mount {
 	uint32_t	im_bshift;
 	enum cd9660_kind im_kind;
 	uint32_t	im_joliet_level;	/* 1..3, 0 without Joliet */
+	bool		im_iso1999;	/* ISO names as recorded (9660:1999) */
 	uint32_t	im_susp_skip;	/* SP len_skp */
 	uint64_t	im_session;	/* first sector of the session in use */
 	uint32_t	im_nsessions;
@@ -165,6 +168,8 @@ struct cd9660_dirent {
 	size_t		de_linklen;
 	bool		de_slc_cont;	/* the last component continues */
 	uint32_t	de_depth;	/* depth of the directory holding it */
+	int		de_error;	/* EUCLEAN: its system use area is
+					   damaged (logged); listed, not loaded */
 };
 
 /* In-core node: vp->v_data.  Immutable after loading, except as noted. */
@@ -239,6 +244,8 @@ struct cd9660_vdset {
 	bool		vs_have_joliet;
 	uint32_t	vs_joliet_level;
 	struct iso_pvd	vs_svd;		/* the Joliet SVD */
+	bool		vs_have_evd;
+	struct iso_pvd	vs_evd;		/* ISO 9660:1999 enhanced VD */
 };
 /*
  * Read and check the descriptor set of the session starting at sector
@@ -332,7 +339,10 @@ void	cd9660_diriter_init(struct cd9660_diriter *it,
  * The next entry (all sections of a multi-extent file, system use area
  * decoded, name translated).  Hidden from listings (de_dot/de_dotdot
  * are still returned): associated files, Rock Ridge relocated
- * directories (RE).  => 0, ENOENT at the end, EUCLEAN (logged).
+ * directories (RE).  A damaged system use area does not stop the walk:
+ * the entry comes back with de_error set (logged) and what could be
+ * decoded.  => 0, ENOENT at the end, EUCLEAN (logged) for a damaged
+ * directory, I/O errors.
  */
 int	cd9660_dir_next(struct cd9660_diriter *it, struct cd9660_dirent *de);
 /* Inode number and vnode type of entry DE (see the top of this file). */

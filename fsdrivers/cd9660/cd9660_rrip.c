@@ -17,6 +17,11 @@
  * CD9660_MAX_CE of them and CD9660_MAX_SUSP bytes in all, and an area
  * seen twice is a loop.  Any of these is EUCLEAN with one log line.
  *
+ * One writer bug is read as meant: genisoimage records SL entries of
+ * more than 255 bytes with the length byte wrapped; an SL entry whose
+ * components run past its length but end exactly 256, 512 or 768 bytes
+ * later is taken to be that long.
+ *
  * Rock Ridge entries are decoded into the struct cd9660_dirent being
  * built: NM pieces are concatenated (cut at NAME_MAX), SL components
  * are joined into the symlink target (at most SYMLINK_MAX bytes), TF
@@ -383,11 +388,43 @@ susp_entry(struct susp_walk *w, const uint8_t *e, size_t elen, bool *stopp)
 	    (unsigned long long)w->sw_recoff, what, elen);
 }
 
+/* Do the SL components of E end exactly at LEN? */
+static bool
+sl_fits(const uint8_t *e, size_t len)
+{
+	size_t pos = RRIP_SL_MIN;
+
+	while (pos + 2 <= len)
+		pos += 2 + (size_t)e[pos + 1];
+	return pos == len;
+}
+
+/*
+ * genisoimage (cdrkit 1.1.11) writes an SL entry longer than 255 bytes
+ * with its length byte wrapped.  If ELEN + 256 * k (k = 1..3) bytes of
+ * the AVAIL left in the area hold components ending exactly there, that
+ * is the entry's real length; else 0.
+ */
+static size_t
+sl_unwrap(const uint8_t *e, size_t elen, size_t avail)
+{
+	size_t k, want;
+
+	for (k = 1; k <= 3; k++) {
+		want = elen + 256 * k;
+		if (want > avail)
+			break;
+		if (sl_fits(e, want))
+			return want;
+	}
+	return 0;
+}
+
 /* Walk the entries of one area P[0, LEN). */
 static int
 susp_area(struct susp_walk *w, const uint8_t *p, size_t len)
 {
-	size_t off = 0, elen, i;
+	size_t off = 0, elen, i, n;
 	bool stop;
 	int error;
 
@@ -405,6 +442,15 @@ susp_area(struct susp_walk *w, const uint8_t *p, size_t len)
 			    p[off] >= 0x20 && p[off] < 0x7f ? p[off] : '?',
 			    p[off + 1] >= 0x20 && p[off + 1] < 0x7f ?
 			    p[off + 1] : '?', off, elen, len - off);
+		}
+		if (p[off] == 'S' && p[off + 1] == 'L' &&
+		    elen >= RRIP_SL_MIN && !sl_fits(p + off, elen) &&
+		    (n = sl_unwrap(p + off, elen, len - off)) != 0) {
+			klog(KLOG_DEBUG, "cd9660 (%s): record at byte %llu: SL "
+			    "entry of %zu bytes recorded as %zu (genisoimage)",
+			    w->sw_imp->im_mp->mnt_source,
+			    (unsigned long long)w->sw_recoff, n, elen);
+			elen = n;
 		}
 		if ((error = susp_entry(w, p + off, elen, &stop)) != 0)
 			return error;

@@ -23,6 +23,11 @@
 #include "ext2fs_node.h"
 
 #define EXT2_EXT_LBLK_LIMIT	((uint64_t)1 << 32)
+/*
+ * The longest run reported: past the end of a map everything is a hole,
+ * and a caller must be able to multiply a run by the block size.
+ */
+#define EXT2_MAX_RUN		((uint64_t)1 << 40)
 
 uint64_t
 ext2fs_max_lblocks(const struct ext2fs_node *np)
@@ -81,7 +86,8 @@ ext2fs_ext_check_node(struct ext2fs_node *np, const uint8_t *node, size_t len,
 
 	for (i = 0; i < entries; i++) {
 		if (depth == 0) {
-			ex = (const struct ext2_extent *)(node + sizeof(*eh)) + i;
+			ex = (const struct ext2_extent *)(node +
+			    sizeof(*eh)) + i;
 			lblk = e2_le32(ex->ee_block);
 			elen = e2_le16(ex->ee_len);
 			if (elen > EXT2_EXT_INIT_MAX_LEN)
@@ -133,7 +139,7 @@ ext2fs_ext_bmap(struct ext2fs_node *np, uint64_t lblk, uint64_t *pblkp,
 	*pblkp = 0;
 	*runp = 1;
 	if (lblk >= EXT2_EXT_LBLK_LIMIT) {
-		*runp = 1;
+		*runp = EXT2_MAX_RUN;
 		return 0;
 	}
 	node = (const uint8_t *)EXT2_DINODE(np)->i_block;
@@ -226,7 +232,8 @@ ext2fs_ind_bmap(struct ext2fs_node *np, uint64_t root, int levels,
 
 	*pblkp = 0;
 	for (l = levels; l > 0; l--) {
-		span = (uint64_t)1 << (shift * (uint32_t)l);	/* subtree size */
+		/* the subtree under BLK */
+		span = (uint64_t)1 << (shift * (uint32_t)l);
 		if (blk == 0) {
 			*runp = span - (off & (span - 1));
 			return 0;
@@ -240,7 +247,7 @@ ext2fs_ind_bmap(struct ext2fs_node *np, uint64_t root, int levels,
 		if (error)
 			return error;
 		p = bp->b_data;
-		span >>= shift;		/* what one pointer here covers */
+		span >>= shift;		/* what one pointer covers */
 		idx = (off >> (shift * (uint32_t)(l - 1))) & (nptr - 1);
 		next = e2_ld32(p + 4 * idx);
 		if (l == 1) {
@@ -311,7 +318,7 @@ ext2fs_blockmap_bmap(struct ext2fs_node *np, uint64_t lblk, uint64_t *pblkp,
 	}
 	/* Past what the map can address: nothing is there. */
 	*pblkp = 0;
-	*runp = 1;
+	*runp = EXT2_MAX_RUN;
 	return 0;
 }
 
@@ -319,11 +326,17 @@ int
 ext2fs_bmap(struct ext2fs_node *np, uint64_t lblk, uint64_t *pblkp,
     uint64_t *runp)
 {
+	int error;
+
 	if (np->n_flags & EXT2_INLINE_DATA_FL)
 		return EINVAL;
 	if (np->n_flags & EXT2_EXTENTS_FL)
-		return ext2fs_ext_bmap(np, lblk, pblkp, runp);
-	return ext2fs_blockmap_bmap(np, lblk, pblkp, runp);
+		error = ext2fs_ext_bmap(np, lblk, pblkp, runp);
+	else
+		error = ext2fs_blockmap_bmap(np, lblk, pblkp, runp);
+	if (error == 0 && *runp > EXT2_MAX_RUN)
+		*runp = EXT2_MAX_RUN;
+	return error;
 }
 
 /* ---- reading contents into kernel memory ---- */

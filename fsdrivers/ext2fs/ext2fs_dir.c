@@ -440,12 +440,14 @@ ext2fs_dir_lookup(struct ext2fs_node *np, const char *name, size_t len,
 		return ext2fs_inline_lookup(np, name, len, inop);
 	if ((error = ext2fs_dir_checksize(np)) != 0)
 		return error;
-	if (ext2fs_dir_is_htree(np)) {
+	nblks = np->n_size >> np->n_ump->um_bshift;
+	if (genfs_name_is_dot(name, len) || genfs_name_is_dotdot(name, len))
+		nblks = 1;	/* always in the first block, never hashed */
+	else if (ext2fs_dir_is_htree(np)) {
 		error = ext2fs_htree_lookup(np, name, len, inop);
 		if (error != EAGAIN)
 			return error;
 	}
-	nblks = np->n_size >> np->n_ump->um_bshift;
 	for (lblk = 0; lblk < nblks; lblk++) {
 		if ((error = ext2fs_dir_getblk(np, lblk, &bp, &dx,
 		    &hole)) != 0)

@@ -404,8 +404,9 @@ CTASSERT(sizeof(struct ext2_dinode) == 0xa0);
  * EXTRA is i_extra_isize (0 for 128-byte inodes).
  */
 #define EXT2_FITS_IN_INODE(extra, f)					\
-	(offsetof(struct ext2_dinode, f) + sizeof(((struct ext2_dinode *)0)->f) \
-	    <= EXT2_GOOD_OLD_INODE_SIZE + (size_t)(extra))
+	(offsetof(struct ext2_dinode, f) +				\
+	    sizeof(((struct ext2_dinode *)0)->f) <=			\
+	    EXT2_GOOD_OLD_INODE_SIZE + (size_t)(extra))
 
 /* i_flags */
 #define EXT2_SECRM_FL		0x00000001
@@ -425,7 +426,7 @@ CTASSERT(sizeof(struct ext2_dinode) == 0xa0);
 #define EXT2_EA_INODE_FL	0x00200000
 #define EXT2_INLINE_DATA_FL	0x10000000
 #define EXT2_CASEFOLD_FL	0x40000000
-#define EXT2_FL_USER_VISIBLE	0x705BDFFF	/* as FS_IOC_GETFLAGS shows */
+#define EXT2_FL_USER_VISIBLE	0x705BDFFF	/* as FS_IOC_GETFLAGS */
 
 /* Timestamp extra word: 2 epoch bits, then 30 bits of nanoseconds. */
 #define EXT2_EPOCH_BITS		2
@@ -436,7 +437,7 @@ CTASSERT(sizeof(struct ext2_dinode) == 0xa0);
 
 #define EXT2_EXT_MAGIC		0xF30A
 #define EXT2_EXT_MAX_DEPTH	5
-#define EXT2_EXT_INIT_MAX_LEN	32768	/* ee_len above this: unwritten */
+#define EXT2_EXT_INIT_MAX_LEN	32768	/* longer ee_len: unwritten */
 
 struct ext2_extent_header {
 	e2le16_t eh_magic;
@@ -482,12 +483,12 @@ CTASSERT(sizeof(struct ext2_extent) == 12);
 #define EXT2_FT_SOCK		6
 #define EXT2_FT_SYMLINK		7
 #define EXT2_FT_MAX		8
-#define EXT2_FT_DIR_CSUM	0xDE	/* the checksum tail's "file type" */
+#define EXT2_FT_DIR_CSUM	0xDE	/* checksum tail's "file type" */
 
 struct ext2_dirent {
 	e2le32_t inode;		/* 0: unused entry */
 	e2le16_t rec_len;	/* see ext2fs_rec_len() for 64 KiB blocks */
-	uint8_t	 name_len;	/* without FILETYPE: high byte in file_type */
+	uint8_t	 name_len;	/* high byte: file_type if !FILETYPE */
 	uint8_t	 file_type;
 	char	 name[];	/* not NUL-terminated */
 };
@@ -539,7 +540,8 @@ struct ext2_dx_tail {
 
 #define EXT2_XATTR_MAGIC	0xEA020000
 #define EXT2_XATTR_ROUND	3
-#define EXT2_XATTR_LEN(nl)	(((nl) + EXT2_XATTR_ROUND + 16) & ~EXT2_XATTR_ROUND)
+#define EXT2_XATTR_LEN(nl)						\
+	(((nl) + EXT2_XATTR_ROUND + 16) & ~EXT2_XATTR_ROUND)
 
 /* e_name_index */
 #define EXT2_XATTR_INDEX_USER			1
@@ -548,7 +550,7 @@ struct ext2_dx_tail {
 #define EXT2_XATTR_INDEX_TRUSTED		4
 #define EXT2_XATTR_INDEX_LUSTRE			5
 #define EXT2_XATTR_INDEX_SECURITY		6
-#define EXT2_XATTR_INDEX_SYSTEM			7	/* system.data */
+#define EXT2_XATTR_INDEX_SYSTEM			7 /* system.data */
 #define EXT2_XATTR_INDEX_RICHACL		8
 #define EXT2_XATTR_INDEX_ENCRYPTION		9
 #define EXT2_XATTR_INDEX_HURD			10
@@ -572,7 +574,7 @@ struct ext2_xattr_ibody_header {
 struct ext2_xattr_entry {
 	uint8_t	 e_name_len;
 	uint8_t	 e_name_index;
-	e2le16_t e_value_offs;	/* from the first entry (inode), block start */
+	e2le16_t e_value_offs;	/* from 1st entry (inode), block start */
 	e2le32_t e_value_inum;	/* ea_inode: value lives in this inode */
 	e2le32_t e_value_size;
 	e2le32_t e_hash;
@@ -656,7 +658,7 @@ CTASSERT(sizeof(struct jbd2_super) == 1024);
 
 /* Tag flags */
 #define JBD2_FLAG_ESCAPE	1	/* block's first word was the magic */
-#define JBD2_FLAG_SAME_UUID	2	/* no 16-byte UUID follows the tag */
+#define JBD2_FLAG_SAME_UUID	2	/* no 16-byte UUID follows */
 #define JBD2_FLAG_DELETED	4
 #define JBD2_FLAG_LAST_TAG	8
 

@@ -162,8 +162,10 @@ ext2fs_node_decode(struct ext2fs_node *np)
 	np->n_flags = e2_le32(di->i_flags);
 	np->n_nlink = e2_le16(di->i_links_count);
 	np->n_gen = e2_le32(di->i_generation);
-	np->n_uid = e2_le16(di->i_uid) | (uint32_t)e2_le16(di->i_uid_high) << 16;
-	np->n_gid = e2_le16(di->i_gid) | (uint32_t)e2_le16(di->i_gid_high) << 16;
+	np->n_uid = e2_le16(di->i_uid) |
+	    (uint32_t)e2_le16(di->i_uid_high) << 16;
+	np->n_gid = e2_le16(di->i_gid) |
+	    (uint32_t)e2_le16(di->i_gid_high) << 16;
 
 	np->n_size = e2_le32(di->i_size_lo);
 	if ((np->n_mode & S_IFMT) == S_IFREG ||
@@ -180,8 +182,9 @@ ext2fs_node_decode(struct ext2fs_node *np)
 			blocks <<= ump->um_bshift - 9;
 	}
 	np->n_bytes = blocks << 9;
-	/* As Linux: inline data counts as the sectors it would fill. */
-	if (np->n_flags & EXT2_INLINE_DATA_FL)
+	/* As Linux: a file's inline data counts as the sectors it fills. */
+	if ((np->n_flags & EXT2_INLINE_DATA_FL) &&
+	    (np->n_mode & S_IFMT) == S_IFREG)
 		np->n_bytes += (np->n_size + 511) & ~(uint64_t)511;
 
 	np->n_file_acl = e2_le32(di->i_file_acl_lo);
@@ -202,11 +205,14 @@ ext2fs_node_decode(struct ext2fs_node *np)
 		    "inode %llu: encrypted, but the filesystem is not", ino);
 
 	ext2fs_decode_time(&np->n_atime, di->i_atime,
-	    EXT2_FITS_IN_INODE(extra, i_atime_extra) ? &di->i_atime_extra : NULL);
+	    EXT2_FITS_IN_INODE(extra, i_atime_extra) ?
+	    &di->i_atime_extra : NULL);
 	ext2fs_decode_time(&np->n_mtime, di->i_mtime,
-	    EXT2_FITS_IN_INODE(extra, i_mtime_extra) ? &di->i_mtime_extra : NULL);
+	    EXT2_FITS_IN_INODE(extra, i_mtime_extra) ?
+	    &di->i_mtime_extra : NULL);
 	ext2fs_decode_time(&np->n_ctime, di->i_ctime,
-	    EXT2_FITS_IN_INODE(extra, i_ctime_extra) ? &di->i_ctime_extra : NULL);
+	    EXT2_FITS_IN_INODE(extra, i_ctime_extra) ?
+	    &di->i_ctime_extra : NULL);
 	np->n_has_btime = EXT2_FITS_IN_INODE(extra, i_crtime);
 	if (np->n_has_btime)
 		ext2fs_decode_time(&np->n_btime, di->i_crtime,

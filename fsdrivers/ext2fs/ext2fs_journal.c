@@ -55,7 +55,7 @@
 struct jmap_ent {
 	struct jmap_ent	*next;
 	uint64_t	blk;		/* filesystem block */
-	uint32_t	jpos;		/* journal block holding the data */
+	uint32_t	jpos;		/* journal block with the data */
 	uint32_t	tid;		/* for the tag checksum */
 	uint32_t	csum;		/* the tag's checksum */
 	bool		escaped;
@@ -77,8 +77,8 @@ struct jctx {
 	uint32_t	first, last;	/* the log: [first, last) */
 	uint32_t	incompat;
 	bool		csum, v3, is64;
-	bool		v1;		/* COMPAT_CHECKSUM: crc32 in commits */
-	uint32_t	v1sum;		/* crc32_be of the transaction so far */
+	bool		v1;		/* COMPAT_CHECKSUM: crc32 */
+	uint32_t	v1sum;		/* crc32_be of the transaction */
 	bool		v1seen;		/* a v1 checksum was seen */
 	uint32_t	seed;		/* crc32c of the journal UUID */
 	size_t		tagbytes;
@@ -414,7 +414,8 @@ jcheck_torn(struct jctx *jc, const uint8_t *blk, uint32_t pos, uint32_t tid)
 static int
 jrevoke_stage(struct jctx *jc, const uint8_t *blk, uint32_t tid)
 {
-	size_t count = e2_be32(((const struct jbd2_revoke_header *)blk)->r_count);
+	const struct jbd2_revoke_header *rh = (const void *)blk;
+	size_t count = e2_be32(rh->r_count);
 	size_t off = sizeof(struct jbd2_revoke_header);
 	size_t rlen = jc->is64 ? 8 : 4;
 	struct jstage st;
@@ -525,6 +526,10 @@ jwalk(struct jctx *jc, uint32_t start, uint32_t seq)
 	int error = 0;
 
 	for (steps = 0; steps < maxsteps; steps++) {
+		if (jc->nstage > (size_t)(jc->last - jc->first) *
+		    (jc->bsize / 4))
+			return ext2fs_corrupt(jc->ump, "journal: transaction "
+			    "%u is larger than the journal", tid);
 		if ((error = jread(jc, pos, &bp)) != 0)
 			return error;
 		h = bp->b_data;
@@ -555,9 +560,9 @@ jwalk(struct jctx *jc, uint32_t start, uint32_t seq)
 				if (jc->incompat &
 				    JBD2_FEATURE_INCOMPAT_ASYNC_COMMIT)
 					break;	/* a torn async commit */
-				return ext2fs_corrupt(jc->ump, "journal: commit "
-				    "block of transaction %u has a bad "
-				    "checksum", tid);
+				return ext2fs_corrupt(jc->ump, "journal: "
+				    "commit block of transaction %u has a "
+				    "bad checksum", tid);
 			}
 			error = jstage_commit(jc, tid);
 			tid++;

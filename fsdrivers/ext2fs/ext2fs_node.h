@@ -53,13 +53,13 @@ struct ext2fs_mount {
 	uint32_t	um_descs_per_block;
 	uint32_t	um_compat, um_incompat, um_rocompat;
 	bool		um_metadata_csum;	/* metadata_csum */
-	bool		um_gdt_csum;		/* gdt_csum or metadata_csum */
+	bool		um_gdt_csum;		/* or gdt_csum */
 	uint32_t	um_csum_seed;	/* crc32c seed for metadata_csum */
 	uint32_t	um_hash_seed[4];	/* htree hash seed */
 	bool		um_hash_unsigned;	/* s_flags UNSIGNED_HASH */
-	uint8_t		*um_gdt;	/* um_ngroups * um_desc_size bytes */
+	uint8_t		*um_gdt;	/* um_ngroups * um_desc_size */
 	/* Journal replay (read-only mounts replay into pinned buffers). */
-	uint64_t	*um_replayed;	/* fs blocks holding replayed data */
+	uint64_t	*um_replayed;	/* fs blocks replayed */
 	size_t		um_nreplayed;
 	size_t		um_replayed_cap;	/* allocated entries */
 };
@@ -108,7 +108,7 @@ struct ext2fs_node {
 	struct ext2fs_mount *n_ump;
 	struct vnode	*n_vnode;	/* NULL for internal nodes */
 	ino64_t		n_ino;
-	uint8_t		*n_raw;		/* the on-disk inode, um_isize bytes */
+	uint8_t		*n_raw;		/* on-disk inode (um_isize) */
 	uint32_t	n_mode;		/* type and permission bits */
 	uint32_t	n_flags;	/* i_flags */
 	uint32_t	n_uid, n_gid;
@@ -172,9 +172,10 @@ bool	ext2fs_inode_csum_ok(const struct ext2fs_mount *ump, ino64_t ino,
 /* Seed for an inode's per-inode checksums (ino, generation). */
 uint32_t ext2fs_inode_csum_seed(const struct ext2fs_mount *ump, ino64_t ino,
 	    uint32_t gen);
-bool	ext2fs_extent_csum_ok(const struct ext2fs_node *np, const uint8_t *blk,
-	    uint32_t eh_max);
-bool	ext2fs_dirent_csum_ok(const struct ext2fs_node *np, const uint8_t *blk);
+bool	ext2fs_extent_csum_ok(const struct ext2fs_node *np,
+	    const uint8_t *blk, uint32_t eh_max);
+bool	ext2fs_dirent_csum_ok(const struct ext2fs_node *np,
+	    const uint8_t *blk);
 bool	ext2fs_dx_csum_ok(const struct ext2fs_node *np, const uint8_t *blk,
 	    uint32_t count_offset);
 bool	ext2fs_xattr_csum_ok(const struct ext2fs_mount *ump, uint64_t blkno,
@@ -200,15 +201,15 @@ int	ext2fs_inode_mode(struct ext2fs_mount *ump, ino64_t ino,
  * Map logical block LBLK of NP.  *PBLKP is the filesystem block, or 0 for
  * a hole or an unwritten extent (both read as zeros); *RUNP (>= 1) counts
  * the blocks from LBLK on that continue the same way (contiguous on disk,
- * or a hole).  EUCLEAN (logged) for a corrupt map, EFBIG past the map.
+ * or a hole), at most 2^40.  EUCLEAN (logged) for a corrupt map.
  */
 int	ext2fs_bmap(struct ext2fs_node *np, uint64_t lblk, uint64_t *pblkp,
 	    uint64_t *runp);
 /* Largest logical block count NP's mapping scheme can address. */
 uint64_t ext2fs_max_lblocks(const struct ext2fs_node *np);
 /* Read the whole contents [0, n_size) of NP into a new kmem buffer. */
-int	ext2fs_read_all(struct ext2fs_node *np, size_t maxlen, uint8_t **bufp,
-	    size_t *lenp);
+int	ext2fs_read_all(struct ext2fs_node *np, size_t maxlen,
+	    uint8_t **bufp, size_t *lenp);
 /* Read LEN bytes at OFF of NP (inside n_size) into BUF. */
 int	ext2fs_read_buf(struct ext2fs_node *np, uint64_t off, void *buf,
 	    size_t len);

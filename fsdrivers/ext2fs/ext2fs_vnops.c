@@ -123,7 +123,7 @@ ext2fs_read(struct vnode *vp, struct uio *uio, int ioflag)
 		}
 		ra = 0;
 		if (lblk + 1 >= ra_next) {
-			/* the rest of this request, plus a window if sequential */
+			/* the rest of the request (+ a window if sequential) */
 			ra = howmany(boff + avail, bsize) - 1;
 			if (seq)
 				ra += window;
@@ -132,7 +132,8 @@ ext2fs_read(struct vnode *vp, struct uio *uio, int ioflag)
 			ra = MIN(ra, 64);
 			ra_next = lblk + 1 + ra;
 		}
-		error = ext2fs_bread(ump, pblk, (int)ra, "data", np->n_ino, &bp);
+		error = ext2fs_bread(ump, pblk, (int)ra, "data", np->n_ino,
+		    &bp);
 		if (error)
 			break;
 		n = (size_t)MIN((uint64_t)(bsize - boff), avail);

@@ -34,7 +34,8 @@ struct xattr_prefix {
 static const struct xattr_prefix xattr_prefixes[] = {
 	{ EXT2_XATTR_INDEX_USER, "user.", false },
 	{ EXT2_XATTR_INDEX_POSIX_ACL_ACCESS, "system.posix_acl_access", true },
-	{ EXT2_XATTR_INDEX_POSIX_ACL_DEFAULT, "system.posix_acl_default", true },
+	{ EXT2_XATTR_INDEX_POSIX_ACL_DEFAULT, "system.posix_acl_default",
+	    true },
 	{ EXT2_XATTR_INDEX_TRUSTED, "trusted.", false },
 	{ EXT2_XATTR_INDEX_SECURITY, "security.", false },
 	{ EXT2_XATTR_INDEX_HURD, "gnu.", false },
@@ -56,7 +57,7 @@ struct xattr_ent {
 	int		index;
 	const char	*name;
 	size_t		namelen;
-	const uint8_t	*value;	/* NULL if the value lives in an inode */
+	const uint8_t	*value;	/* NULL: the value is in an inode */
 	uint32_t	value_inum;
 	uint32_t	value_size;
 };
@@ -343,7 +344,7 @@ xattr_parse_name(const char *name, int *indexp, const char **suffixp)
 		    name[plen] == '\0')
 			continue;
 		*indexp = xattr_prefixes[i].index;
-		*suffixp = name + (xattr_prefixes[i].whole ? plen : plen);
+		*suffixp = name + plen;	/* "" for whole names */
 		return true;
 	}
 	return false;

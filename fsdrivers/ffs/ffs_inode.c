@@ -16,8 +16,9 @@
  * this driver knows in the slot and leaves the others (di_modrev,
  * di_blksize, spares) as they were.
  *
- * Exports ffs_inode_load, ffs_inode_free, ffs_dinode_decode,
- * ffs_dinode_isfree, ffs_update, ffs_getattr, ffs_itimes,
+ * Exports ffs_inode_load, ffs_inode_free, ffs_dinode_unpack,
+ * ffs_dinode_decode, ffs_dinode_isfree, ffs_inode_create, ffs_update,
+ * ffs_getattr, ffs_itimes,
  * ffs_mark_access, ffs_flush_atime.
  */
 #include "kern/kern.h"
@@ -113,10 +114,9 @@ ffs_decode_ufs2(struct ffs_mount *ump, const struct ffs_ufs2_dinode *d,
 	ip->i_rdev = FFS_RD64(ump, d->di_db[0]);
 }
 
-int
-ffs_dinode_decode(struct ffs_mount *ump, const void *raw, struct ffs_inode *ip)
+void
+ffs_dinode_unpack(struct ffs_mount *ump, const void *raw, struct ffs_inode *ip)
 {
-	unsigned long long ino = (unsigned long long)ip->i_number;
 	uint32_t type;
 
 	if (ump->um_ufs2)
@@ -124,6 +124,27 @@ ffs_dinode_decode(struct ffs_mount *ump, const void *raw, struct ffs_inode *ip)
 	else
 		ffs_decode_ufs1(ump, raw, ip);
 	type = ip->i_mode & FFS_IFMT;
+	ip->i_flag &= ~IN_SHORTLINK;
+	if (type == FFS_IFLNK && (ip->i_size < ump->um_maxsymlinklen ||
+	    (ump->um_maxsymlinklen == 0 && ip->i_blocks == 0)) &&
+	    ip->i_size < sizeof(ip->i_shortlink)) {
+		ip->i_flag |= IN_SHORTLINK;
+		memset(ip->i_db, 0, sizeof(ip->i_db));
+		memset(ip->i_ib, 0, sizeof(ip->i_ib));
+	}
+	if (type == FFS_IFCHR || type == FFS_IFBLK) {
+		memset(ip->i_db, 0, sizeof(ip->i_db));
+		memset(ip->i_ib, 0, sizeof(ip->i_ib));
+	} else
+		ip->i_rdev = 0;
+}
+
+int
+ffs_dinode_decode(struct ffs_mount *ump, const void *raw, struct ffs_inode *ip)
+{
+	unsigned long long ino = (unsigned long long)ip->i_number;
+
+	ffs_dinode_unpack(ump, raw, ip);
 	if (ffs_mode_vtype(ip->i_mode) == VNON)
 		return ffs_corrupt(ump, "inode %llu: bad mode 0%o", ino,
 		    ip->i_mode);
@@ -136,22 +157,10 @@ ffs_dinode_decode(struct ffs_mount *ump, const void *raw, struct ffs_inode *ip)
 	if (ump->um_ufs2 && ip->i_extsize > FFS_NXADDR * ump->um_bsize)
 		return ffs_corrupt(ump, "inode %llu: xattr area of %u bytes",
 		    ino, ip->i_extsize);
-	ip->i_flag &= ~IN_SHORTLINK;
-	if (type == FFS_IFLNK && (ip->i_size < ump->um_maxsymlinklen ||
-	    (ump->um_maxsymlinklen == 0 && ip->i_blocks == 0))) {
-		if (ip->i_size >= sizeof(ip->i_shortlink))
-			return ffs_corrupt(ump, "inode %llu: inline symlink "
-			    "of %llu bytes", ino,
-			    (unsigned long long)ip->i_size);
-		ip->i_flag |= IN_SHORTLINK;
-		memset(ip->i_db, 0, sizeof(ip->i_db));
-		memset(ip->i_ib, 0, sizeof(ip->i_ib));
-	}
-	if (type == FFS_IFCHR || type == FFS_IFBLK) {
-		memset(ip->i_db, 0, sizeof(ip->i_db));
-		memset(ip->i_ib, 0, sizeof(ip->i_ib));
-	} else
-		ip->i_rdev = 0;
+	if ((ip->i_mode & FFS_IFMT) == FFS_IFLNK && !ffs_is_shortlink(ip) &&
+	    ip->i_size < ump->um_maxsymlinklen)
+		return ffs_corrupt(ump, "inode %llu: inline symlink of %llu "
+		    "bytes", ino, (unsigned long long)ip->i_size);
 	return 0;
 }
 
@@ -339,7 +348,7 @@ ffs_update(struct ffs_inode *ip)
 	raw = (uint8_t *)bp->b_data + ffs_ino_to_fsbo(ump, ip->i_number);
 	mutex_enter(&ip->i_timelock);
 	atime = ip->i_atime;
-	ip->i_flag &= ~IN_ACCESS;
+	ip->i_atime_mod = false;
 	mutex_exit(&ip->i_timelock);
 	if (ump->um_ufs2)
 		ffs_encode_ufs2(ump, ip, &atime, (void *)raw);
@@ -347,6 +356,55 @@ ffs_update(struct ffs_inode *ip)
 		ffs_encode_ufs1(ump, ip, &atime, (void *)raw);
 	bdwrite(bp);
 	return 0;
+}
+
+int
+ffs_inode_create(struct ffs_mount *ump, ino64_t ino, uint32_t mode,
+    uint32_t uid, uint32_t gid, uint64_t rdev, int nlink)
+{
+	struct ffs_inode *tmp;
+	struct vfs_timespec now;
+	struct buf *bp;
+	uint8_t *raw;
+	uint32_t gen;
+	int error;
+
+	if ((tmp = kmem_zalloc(sizeof(*tmp))) == NULL)
+		return ENOMEM;
+	if ((error = ffs_inode_bread(ump, ino, &bp)) != 0)
+		goto out;
+	raw = (uint8_t *)bp->b_data + ffs_ino_to_fsbo(ump, ino);
+	if (!ffs_dinode_isfree(ump, raw)) {
+		brelse(bp);
+		error = ffs_corrupt(ump, "inode %llu: allocated, but in use",
+		    (unsigned long long)ino);
+		goto out;
+	}
+	if (ump->um_ufs2)
+		gen = FFS_RD32(ump, ((struct ffs_ufs2_dinode *)raw)->di_gen);
+	else
+		gen = FFS_RD32(ump, ((struct ffs_ufs1_dinode *)raw)->di_gen);
+	if (++gen == 0 || gen > INT32_MAX)
+		gen = 1;
+	memset(raw, 0, ump->um_isize);
+	vfs_timestamp(&now);
+	tmp->i_ump = ump;
+	tmp->i_number = ino;
+	tmp->i_mode = mode;
+	tmp->i_nlink = nlink;
+	tmp->i_uid = uid;
+	tmp->i_gid = gid;
+	tmp->i_gen = gen;
+	tmp->i_mtime = tmp->i_ctime = tmp->i_btime = now;
+	tmp->i_rdev = rdev;
+	if (ump->um_ufs2)
+		ffs_encode_ufs2(ump, tmp, &now, (void *)raw);
+	else
+		ffs_encode_ufs1(ump, tmp, &now, (void *)raw);
+	bdwrite(bp);
+out:
+	kmem_free(tmp, sizeof(*tmp));
+	return error;
 }
 
 void
@@ -408,7 +466,7 @@ ffs_ts_cmp(const struct vfs_timespec *a, const struct vfs_timespec *b)
 
 /*
  * Relatime: a read updates atime only if it is not newer than mtime or
- * ctime, or is a day old.  Written back lazily (IN_ACCESS).  Called with
+ * ctime, or is a day old.  Written back lazily (i_atime_mod).  Called with
  * the vnode lock held shared or exclusive.
  */
 void
@@ -425,7 +483,7 @@ ffs_mark_access(struct ffs_inode *ip)
 	    ffs_ts_cmp(&ip->i_atime, &ip->i_ctime) <= 0 ||
 	    now.tv_sec - ip->i_atime.tv_sec >= FFS_RELATIME_SEC) {
 		ip->i_atime = now;
-		ip->i_flag |= IN_ACCESS;
+		ip->i_atime_mod = true;
 	}
 	mutex_exit(&ip->i_timelock);
 }
@@ -436,7 +494,7 @@ ffs_flush_atime(struct ffs_inode *ip)
 	bool dirty;
 
 	mutex_enter(&ip->i_timelock);
-	dirty = (ip->i_flag & IN_ACCESS) != 0;
+	dirty = ip->i_atime_mod;
 	mutex_exit(&ip->i_timelock);
 	if (!dirty || (ip->i_flag & IN_FREED))
 		return 0;

@@ -13,8 +13,8 @@
  *     is protected by um_lock.
  *   - struct ffs_inode: every field is protected by the vnode lock
  *     (shared to read, exclusive to change), except i_atime and
- *     i_flag's IN_ACCESS bit (i_timelock: reads update atime under a
- *     shared lock) and i_nextread (a relaxed atomic read-ahead hint).
+ *     i_atime_mod (i_timelock: reads update atime under a shared lock)
+ *     and i_nextread (a relaxed atomic read-ahead hint).
  *   Order: vnode locks -> um_lock -> a cylinder group buffer (B_BUSY);
  *   vnode lock -> an inode, indirect or data buffer.  um_lock is held
  *   across the (blocking) reads of group headers; nothing else waits
@@ -301,8 +301,7 @@ ffs_clrbit(uint8_t *map, uint32_t i)
 
 /* ---- per inode: vp->v_data ---- */
 
-/* i_flag */
-#define IN_ACCESS	0x0001	/* atime changed, not written (i_timelock) */
+/* i_flag (vnode lock) */
 #define IN_FREED	0x0002	/* nlink 0: contents released, inode cleared */
 #define IN_SHORTLINK	0x0004	/* symlink target kept in the inode */
 
@@ -326,10 +325,12 @@ struct ffs_inode {
 	int64_t		i_ib[FFS_NIADDR];
 	uint64_t	i_rdev;		/* raw di_rdev (NetBSD dev_t) */
 	uint8_t		i_shortlink[FFS_NDADDR * 8 + FFS_NIADDR * 8];
-	/* i_timelock: atime and IN_ACCESS; the other bits: vnode lock */
+	uint32_t	i_flag;		/* IN_* */
+	uint32_t	i_omode;	/* i_mode before IN_FREED cleared it */
+	/* i_timelock */
 	kmutex_t	i_timelock;
 	struct vfs_timespec i_atime;
-	uint32_t	i_flag;
+	bool		i_atime_mod;	/* atime changed, not yet written */
 	uint64_t	i_nextread;	/* relaxed atomic */
 };
 
@@ -375,7 +376,6 @@ extern const struct vfsops ffs_vfsops;
 
 /* ---- ffs_vnops.c ---- */
 extern const struct vnodeops ffs_vnodeops;
-extern const struct vnodeops ffs_specops;
 
 /* ---- ffs_subr.c ---- */
 /*
@@ -393,9 +393,12 @@ int	ffs_bread(struct ffs_mount *ump, int64_t bn, uint32_t size,
 	    const char *what, ino64_t ino, struct buf **bpp);
 int	ffs_breadn(struct ffs_mount *ump, int64_t bn, uint32_t size,
 	    const int64_t *ra, const uint32_t *rasz, int nra, struct buf **bpp);
-/* The frag map bits of the block at relative fragment H of MAP. */
+/*
+ * The free-fragment bits of the block at relative fragment H of MAP;
+ * bits at or past NDBLK (the group's end) read as used.
+ */
 uint32_t ffs_blkmap(const struct ffs_mount *ump, const uint8_t *map,
-	    uint32_t h);
+	    uint32_t h, uint32_t ndblk);
 /* Add CNT to FRSUM[n] for every maximal free run of n < frag in MAP. */
 void	ffs_fragacct(const struct ffs_mount *ump, uint32_t map, int32_t *frsum,
 	    int cnt);
@@ -433,11 +436,20 @@ uint8_t	ffs_mode_dtype(uint32_t mode);
 int	ffs_inode_load(struct ffs_mount *ump, ino64_t ino,
 	    struct ffs_inode **ipp);
 void	ffs_inode_free(struct ffs_inode *ip);
+/* Decode the raw inode RAW as it is, without any check. */
+void	ffs_dinode_unpack(struct ffs_mount *ump, const void *raw,
+	    struct ffs_inode *ip);
 /* Decode the raw inode RAW; EUCLEAN (logged) if it is not valid. */
 int	ffs_dinode_decode(struct ffs_mount *ump, const void *raw,
 	    struct ffs_inode *ip);
 /* Is the raw inode free (mode 0)? */
 bool	ffs_dinode_isfree(const struct ffs_mount *ump, const void *raw);
+/*
+ * Write a new inode INO (just allocated, free on disk) with MODE, owner,
+ * RDEV (raw) and NLINK, times now, the next generation number.
+ */
+int	ffs_inode_create(struct ffs_mount *ump, ino64_t ino, uint32_t mode,
+	    uint32_t uid, uint32_t gid, uint64_t rdev, int nlink);
 /* Write IP to its inode block (delayed write).  Vnode lock held. */
 int	ffs_update(struct ffs_inode *ip);
 void	ffs_getattr(struct ffs_inode *ip, struct vattr *va);
@@ -448,7 +460,7 @@ void	ffs_getattr(struct ffs_inode *ip, struct vattr *va);
 void	ffs_itimes(struct ffs_inode *ip, int which);
 /* A read of IP happened: update atime as the mount says. */
 void	ffs_mark_access(struct ffs_inode *ip);
-/* Write a pending atime (IN_ACCESS) back.  Vnode lock held. */
+/* Write a pending atime (i_atime_mod) back.  Vnode lock held. */
 int	ffs_flush_atime(struct ffs_inode *ip);
 
 /* ---- ffs_bmap.c ---- */
@@ -466,6 +478,19 @@ int	ffs_read_buf(struct ffs_inode *ip, uint64_t off, void *buf,
 	    size_t len);
 /* The last logical block the tree of one inode can address, plus one. */
 int64_t	ffs_max_lblocks(const struct ffs_mount *ump);
+/* Entry I of the indirect block in BUF (host order), and storing one. */
+int64_t	ffs_indir_get(const struct ffs_mount *ump, const void *buf,
+	    uint32_t i);
+void	ffs_indir_set(const struct ffs_mount *ump, void *buf, uint32_t i,
+	    int64_t v);
+/*
+ * For LBN >= FFS_NDADDR: which tree (*LEVELP: 0 single, 1 double, 2
+ * triple) and, for each level L from LEVEL down to 0, the index IDX[L]
+ * in the indirect block whose entries each cover SPAN[L] logical
+ * blocks.  EFBIG past the triple indirect tree.
+ */
+int	ffs_indir_path(const struct ffs_mount *ump, int64_t lbn, int *levelp,
+	    uint32_t idx[FFS_NIADDR], int64_t span[FFS_NIADDR]);
 
 /* ---- ffs_balloc.c ---- */
 /*
@@ -489,9 +514,13 @@ int	ffs_truncate(struct ffs_inode *ip, uint64_t length);
 int	ffs_ext_free(struct ffs_inode *ip);
 
 /* ---- ffs_alloc.c ---- */
-/* A preferred fragment for logical block LBN of IP (BAP: its siblings). */
-int64_t	ffs_blkpref(struct ffs_inode *ip, int64_t lbn, int indx,
-	    const int64_t *bap);
+/*
+ * A preferred fragment for logical block LBN of IP, INDX its index in
+ * its direct or indirect block and PREV the address of the entry before
+ * it there (0 if none).
+ */
+int64_t	ffs_blkpref(struct ffs_inode *ip, int64_t lbn, int64_t indx,
+	    int64_t prev);
 /*
  * Allocate SIZE bytes (a fragment multiple up to a block) near BPREF
  * for IP.  ENOSPC when nothing is free (or only the reserve, for

@@ -83,10 +83,18 @@ ffs_bread(struct ffs_mount *ump, int64_t bn, uint32_t size, const char *what,
 /* ---- fragment maps ---- */
 
 uint32_t
-ffs_blkmap(const struct ffs_mount *ump, const uint8_t *map, uint32_t h)
+ffs_blkmap(const struct ffs_mount *ump, const uint8_t *map, uint32_t h,
+    uint32_t ndblk)
 {
+	uint32_t bits;
+
 	KASSERT((h & (ump->um_frag - 1)) == 0);
-	return ((uint32_t)map[h >> 3] >> (h & 7)) & ((1u << ump->um_frag) - 1);
+	if (h >= ndblk)
+		return 0;
+	bits = ((uint32_t)map[h >> 3] >> (h & 7)) & ((1u << ump->um_frag) - 1);
+	if (ndblk - h < ump->um_frag)
+		bits &= (1u << (ndblk - h)) - 1;
+	return bits;
 }
 
 void
@@ -164,18 +172,19 @@ ffs_cg_setfrags(struct ffs_mount *ump, struct ffs_cg *cg, uint32_t cgx,
 	uint8_t *map = ffs_cg_blksfree(ump, cg);
 	uint32_t full = (1u << ump->um_frag) - 1;
 	uint32_t blk = h & ~(ump->um_frag - 1), old, new, i;
+	uint32_t ndblk = FFS_RD32(ump, cg->cg_ndblk);
 	int nb_old, nf_old, nb_new, nf_new;
 
 	KASSERT(mutex_owned(&ump->um_lock));
-	KASSERT(n > 0 && (h - blk) + n <= ump->um_frag);
-	old = ffs_blkmap(ump, map, blk);
+	KASSERT(n > 0 && (h - blk) + n <= ump->um_frag && h + n <= ndblk);
+	old = ffs_blkmap(ump, map, blk, ndblk);
 	for (i = h; i < h + n; i++) {
 		if (free)
 			ffs_setbit(map, i);
 		else
 			ffs_clrbit(map, i);
 	}
-	new = ffs_blkmap(ump, map, blk);
+	new = ffs_blkmap(ump, map, blk, ndblk);
 
 	nb_old = old == full;
 	nf_old = nb_old ? 0 : __builtin_popcount(old);

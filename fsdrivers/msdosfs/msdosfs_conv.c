@@ -20,11 +20,11 @@
  * with the NT lower-case flags (like Windows NT and Linux).  Any other
  * name gets long-name entries and a short alias made the way Windows
  * does: upper-cased, spaces and extra dots dropped, leading dots
- * dropped, characters outside the 8.3 set replaced by '_', the base cut
- * to 8 and the extension to 3; if anything was lost, a "~N" tail makes
- * it unique (msdosfs_short_tail; the directory code picks N).  Short
- * names with bytes >= 0x80 (written by other systems) are decoded with
- * code page 437 or 850.
+ * dropped, characters outside the 8.3 set replaced by '_' (non-ASCII ones
+ * are kept if the mount's code page, 437 or 850, has their upper case),
+ * the base cut to 8 and the extension to 3; if anything was lost, a "~N"
+ * tail makes it unique (msdosfs_short_tail; the directory code picks N).
+ * Short names with bytes >= 0x80 are decoded with the same code page.
  *
  * Times.  DOS dates and times are local time; the mount's offset from
  * UTC (tz=) converts them.  Write times have 2-second resolution,
@@ -352,13 +352,29 @@ name_case(const uint16_t *u, size_t n)
 	return cs;
 }
 
-/* The part of U from I to END converted for 8.3 into OUT (MAX chars). */
+/* The code page byte for upper-case character C (>= 0x80), or 0. */
+static uint8_t
+oem_byte(const uint16_t *cp, uint16_t c)
+{
+	unsigned i;
+
+	for (i = 0; i < 128; i++)
+		if (cp[i] == c && msdosfs_upcase(c) == c)
+			return (uint8_t)(0x80 + i);
+	return 0;
+}
+
+/*
+ * The part of U from I to END converted for 8.3 into OUT (MAX chars):
+ * upper case, characters outside the 8.3 set and code page CP as '_'.
+ */
 static size_t
 short_part(const uint16_t *u, size_t i, size_t end, uint8_t *out, size_t max,
-    bool *lossyp)
+    const uint16_t *cp, bool *lossyp)
 {
 	size_t n = 0;
 	uint16_t c;
+	uint8_t b;
 
 	for (; i < end; i++) {
 		c = u[i];
@@ -369,6 +385,16 @@ short_part(const uint16_t *u, size_t i, size_t end, uint8_t *out, size_t max,
 		if (n == max) {
 			*lossyp = true;
 			break;
+		}
+		if (c >= 0x80) {
+			b = oem_byte(cp, msdosfs_upcase(c));
+			/* 0xE5 would read as a deleted entry in front. */
+			if (b == 0 || (n == 0 && b == SLOT_DELETED)) {
+				b = '_';
+				*lossyp = true;
+			}
+			out[n++] = b;
+			continue;
 		}
 		if (c >= 'a' && c <= 'z')
 			c = (uint16_t)(c - 0x20);
@@ -387,8 +413,8 @@ short_part(const uint16_t *u, size_t i, size_t end, uint8_t *out, size_t max,
  * SN_FITS or SN_LOSSY (see msdosfs_node.h).
  */
 int
-msdosfs_short_basis(const uint16_t *u, size_t ulen, uint8_t basis[11],
-    uint8_t *ntresp)
+msdosfs_short_basis(const uint16_t *u, size_t ulen, const uint16_t *cp,
+    uint8_t basis[11], uint8_t *ntresp)
 {
 	size_t i, dot = ulen, ndots = 0, blen, elen, start;
 	unsigned bcase, ecase;
@@ -428,9 +454,9 @@ msdosfs_short_basis(const uint16_t *u, size_t ulen, uint8_t basis[11],
 		lossy = true;
 	if (dot < start)
 		dot = ulen;
-	blen = short_part(u, start, dot, basis, 8, &lossy);
+	blen = short_part(u, start, dot, basis, 8, cp, &lossy);
 	if (dot < ulen)
-		(void)short_part(u, dot + 1, ulen, basis + 8, 3, &lossy);
+		(void)short_part(u, dot + 1, ulen, basis + 8, 3, cp, &lossy);
 	if (blen == 0) {
 		basis[0] = '_';
 		lossy = true;

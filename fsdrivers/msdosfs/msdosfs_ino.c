@@ -36,7 +36,7 @@
  * Exports (msdosfs_node.h): msdosfs_ino_init, msdosfs_ino_fini,
  * msdosfs_ino_lookup, msdosfs_ino_info, msdosfs_ino_attach,
  * msdosfs_ino_detach, msdosfs_ino_move, msdosfs_ino_unlink,
- * msdosfs_ino_forget.
+ * msdosfs_ino_forget, msdosfs_ino_peek.
  */
 #include "kern/kern.h"
 #include "kern/lock.h"
@@ -430,4 +430,29 @@ msdosfs_ino_forget(struct msdosfs_mount *pmp, uint64_t ino)
 	    transient(r))
 		drop(im, r);
 	mutex_exit(&pmp->pm_inolock);
+}
+
+/*
+ * The number readdir shows for the entry at LOC: its record's, else its
+ * natural number -- which needs no record -- unless that is taken, in
+ * which case the entry gets its (synthetic, kept) record now.
+ * => ENOMEM.
+ */
+int
+msdosfs_ino_peek(struct msdosfs_mount *pmp, uint64_t loc, uint32_t slot,
+    uint64_t parent, bool isdir, uint64_t *inop)
+{
+	struct msdosfs_inomap *im = pmp->pm_inomap;
+	struct inorec *r;
+	int error = 0;
+
+	mutex_enter(&pmp->pm_inolock);
+	if ((r = find_loc(im, loc)) != NULL)
+		*inop = r->r_ino;
+	else if (find_ino(im, natural(loc)) == NULL)
+		*inop = natural(loc);
+	else if ((error = create(im, loc, slot, parent, isdir, &r)) == 0)
+		*inop = r->r_ino;
+	mutex_exit(&pmp->pm_inolock);
+	return error;
 }

@@ -181,6 +181,7 @@ extern const struct vnodeops msdosfs_vnodeops;
 /* ---- msdosfs_vfsops.c ---- */
 int	msdosfs_corrupt(struct msdosfs_mount *pmp, const char *fmt, ...)
 	    __printflike(2, 3);
+void	msdosfs_node_destroy(struct msdosfs_node *np);
 
 /* ---- msdosfs_fat.c ---- */
 bool	msdosfs_cl_valid(const struct msdosfs_mount *pmp, uint32_t cl);
@@ -267,7 +268,7 @@ void	msdosfs_short_to_utf16(const uint8_t name[11], uint8_t ntres,
 				   unless taken */
 #define SN_LOSSY	2	/* long name and a ~N tail */
 int	msdosfs_short_basis(const uint16_t *u, size_t ulen,
-	    uint8_t basis[11], uint8_t *ntresp);
+	    const uint16_t *cp, uint8_t basis[11], uint8_t *ntresp);
 bool	msdosfs_short_tail(const uint8_t basis[11], uint32_t n,
 	    uint8_t out[11]);
 int	msdosfs_short_tailnum(const uint8_t basis[11], const uint8_t name[11],
@@ -304,16 +305,17 @@ int	msdosfs_dir_count_subdirs(struct msdosfs_node *dnp, uint32_t *np);
 struct msdosfs_newent {
 	uint16_t	ne_name[LFN_MAXLEN];
 	size_t		ne_namelen;
+	int		ne_kind;	/* SN_* */
 	struct msdos_dirent ne_de;	/* name and case flags filled in */
 	uint32_t	ne_slot;	/* out: slot of the short entry */
 	uint64_t	ne_loc;		/* out: its device offset */
 };
-int	msdosfs_dir_prepname(const char *name, size_t len,
-	    struct msdosfs_newent *ne);
+int	msdosfs_dir_prepname(struct msdosfs_mount *pmp, const char *name,
+	    size_t len, struct msdosfs_newent *ne);
 int	msdosfs_dir_enter(struct msdosfs_node *dnp, struct msdosfs_newent *ne,
 	    const struct msdos_dirent *tmpl);
 int	msdosfs_dir_remove(struct msdosfs_node *dnp, uint32_t slot);
-int	msdosfs_dir_init(struct msdosfs_node *dnp, uint32_t cl,
+int	msdosfs_dir_init(struct msdosfs_node *pdnp, uint32_t cl,
 	    const struct msdos_dirent *tmpl);
 int	msdosfs_dir_setdotdot(struct msdosfs_node *np, uint32_t parentcl);
 int	msdosfs_de_read(struct msdosfs_mount *pmp, uint64_t loc,
@@ -337,6 +339,8 @@ void	msdosfs_ino_move(struct msdosfs_mount *pmp, uint64_t ino,
 	    uint64_t loc, uint32_t slot, uint64_t parent);
 void	msdosfs_ino_unlink(struct msdosfs_mount *pmp, uint64_t ino);
 void	msdosfs_ino_forget(struct msdosfs_mount *pmp, uint64_t ino);
+int	msdosfs_ino_peek(struct msdosfs_mount *pmp, uint64_t loc,
+	    uint32_t slot, uint64_t parent, bool isdir, uint64_t *inop);
 
 /* ---- msdosfs_vnops.c ---- */
 int	msdosfs_node_update(struct msdosfs_node *np);

@@ -41,6 +41,34 @@
 	CAP_RENAME_EXCHANGE | CAP_LONGNAME | CAP_BIGDIR | CAP_BYTENAMES |	\
 	CAP_DIRNLINK | CAP_PERSIST)
 
+/* What msdosfs (FAT12/16/32 with long names) offers. */
+#define FAT_CAPS	(CAP_UNLINK_OPEN | CAP_LONGNAME | CAP_BIGDIR |	\
+	CAP_DIRNLINK | CAP_PERSIST)
+
+/*
+ * What cd9660 offers on a Rock Ridge image (read-only): owners, modes,
+ * links and hard links, big files, POSIX names; whole-second times.
+ */
+#define CD9660_CAPS	(CAP_SYMLINK | CAP_HARDLINK | CAP_PERMS |	\
+	CAP_LARGEFILE | CAP_CASE_SENSITIVE | CAP_LONGNAME | CAP_BIGDIR |	\
+	CAP_BYTENAMES | CAP_DIRNLINK | CAP_PERSIST)
+
+/*
+ * What ffs offers (UFS1 and UFS2, images made by makefs): no writable
+ * xattrs and no fallocate.  Holes, but not CAP_SEEK_HOLE: as the BSDs,
+ * ffs allocates the block holding a file's last byte (a truncate up
+ * leaves no hole at the end), which seek_data_hole does not expect.
+ */
+#define FFS_CAPS	(CAP_SYMLINK | CAP_HARDLINK | CAP_SPARSE |	\
+	CAP_MKNOD | CAP_PERMS | CAP_TIMES_NS | CAP_ATIME | CAP_LARGEFILE | \
+	CAP_CASE_SENSITIVE | CAP_UNLINK_OPEN | CAP_RENAME_EXCHANGE |	\
+	CAP_LONGNAME | CAP_BIGDIR | CAP_BYTENAMES | CAP_DIRNLINK |	\
+	CAP_PERSIST)
+/* An empty directory for makefs (never written). */
+#define FFS_MK(opts, size)						\
+	"mkdir -p /tmp/conf-ffs-empty && makefs -t ffs -s " size	\
+	" -f 20000 -o " opts " %I /tmp/conf-ffs-empty"
+
 const struct conf_fs conf_fs_table[] = {
 	{ "tmpfs", "tmpfs", NULL, NULL, "", NULL, CAP_WRITE | TMPFS_CAPS, 0 },
 	{ "tmpfs-small", "tmpfs", NULL, NULL, "size=4m", NULL,
@@ -51,6 +79,71 @@ const struct conf_fs conf_fs_table[] = {
 	{ "ext4-ro", "ext2fs", conf_mkimage_cmd,
 	    "truncate -s 16M %I && mkfs.ext4 -q -F -d %S %I", "ro",
 	    "lost+found\0", CAP_RDONLY | CAP_SEED | EXT4_CAPS, 0 },
+	/*
+	 * msdosfs: FAT12 (64 KiB clusters), FAT16 (2 KiB clusters) and
+	 * FAT32 (512-byte clusters), a small FAT12 for ENOSPC and a
+	 * read-only mount.  FAT has no owners, modes, links, xattrs, holes
+	 * or ns times, is case insensitive, and caps files at 4 GiB - 1.
+	 * "quiet": a chmod FAT cannot store succeeds without effect (as
+	 * Linux's vfat with quiet).
+	 */
+	{ "fat12", "msdos", conf_mkimage_cmd,
+	    "truncate -s 128M %I && mkfs.fat -F 12 -s 128 %I", "quiet", NULL,
+	    CAP_WRITE | FAT_CAPS, 0 },
+	{ "fat16", "msdos", conf_mkimage_cmd,
+	    "truncate -s 64M %I && mkfs.fat -F 16 -s 4 %I", "quiet", NULL,
+	    CAP_WRITE | FAT_CAPS, 0 },
+	{ "fat32", "msdos", conf_mkimage_cmd,
+	    "truncate -s 96M %I && mkfs.fat -F 32 -s 1 %I", "quiet", NULL,
+	    CAP_WRITE | FAT_CAPS, 0 },
+	{ "fat-small", "msdos", conf_mkimage_cmd,
+	    "truncate -s 2M %I && mkfs.fat -F 12 %I", "quiet", NULL,
+	    CAP_WRITE | CAP_ENOSPC | FAT_CAPS, CAP_ENOSPC },
+	{ "fat-ro", "msdos", conf_mkimage_cmd,
+	    "truncate -s 2M %I && mkfs.fat -F 12 %I", "ro", NULL,
+	    CAP_RDONLY | FAT_CAPS, 0 },
+	/*
+	 * cd9660 (read-only medium): Rock Ridge images from xorriso (with
+	 * Joliet, mounted without "ro": made read-only by the driver),
+	 * genisoimage and makefs; a Joliet-only image (no symlinks, so no
+	 * seed checks).
+	 */
+	{ "cd9660-xorriso", "cd9660", conf_mkimage_cmd,
+	    "xorriso -outdev %I -joliet on -map %S / -commit 2>/dev/null", "",
+	    NULL, CAP_RDONLY | CAP_SEED | CD9660_CAPS, 0 },
+	{ "cd9660-genisoimage", "iso9660", conf_mkimage_cmd,
+	    "genisoimage -quiet -R -J -o %I %S", "ro", NULL,
+	    CAP_RDONLY | CAP_SEED | CD9660_CAPS, 0 },
+	{ "cd9660-makefs", "cd9660", conf_mkimage_cmd,
+	    "makefs -t cd9660 -o rockridge %I %S", "ro", NULL,
+	    CAP_RDONLY | CAP_SEED | CD9660_CAPS, 0 },
+	{ "cd9660-joliet", "cd9660", conf_mkimage_cmd,
+	    "xorriso -outdev %I -rockridge off -joliet on -map %S / -commit "
+	    "2>/dev/null", "ro", NULL,
+	    CAP_RDONLY | CAP_CASE_SENSITIVE | CAP_DIRNLINK | CAP_PERSIST, 0 },
+	/*
+	 * ffs: UFS1 and UFS2 in both byte orders, read-write; a small one
+	 * for ENOSPC; a seeded read-only one.
+	 */
+	{ "ffs1-le", "ffs", conf_mkimage_cmd,
+	    FFS_MK("version=1 -B le", "64m"), "", NULL,
+	    CAP_WRITE | FFS_CAPS, 0 },
+	{ "ffs1-be", "ffs", conf_mkimage_cmd,
+	    FFS_MK("version=1,bsize=16384,fsize=2048 -B be", "64m"), "", NULL,
+	    CAP_WRITE | FFS_CAPS, 0 },
+	{ "ffs2-le", "ffs", conf_mkimage_cmd,
+	    FFS_MK("version=2,bsize=4096,fsize=512 -B le", "64m"), "", NULL,
+	    CAP_WRITE | FFS_CAPS, 0 },
+	{ "ffs2-be", "ffs", conf_mkimage_cmd,
+	    FFS_MK("version=2 -B be", "64m"), "", NULL,
+	    CAP_WRITE | FFS_CAPS, 0 },
+	{ "ffs2-small", "ufs", conf_mkimage_cmd,
+	    "mkdir -p /tmp/conf-ffs-empty && makefs -t ffs -s 4m -f 1000 "
+	    "-o version=2,minfree=0 %I /tmp/conf-ffs-empty", "", NULL,
+	    CAP_WRITE | CAP_ENOSPC | FFS_CAPS, CAP_ENOSPC },
+	{ "ffs1-ro", "ffs", conf_mkimage_cmd,
+	    "makefs -t ffs -s 4m -f 100 -o version=1 -B be %I %S", "ro", NULL,
+	    CAP_RDONLY | CAP_SEED | FFS_CAPS, 0 },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, 0, 0 }
 };
 

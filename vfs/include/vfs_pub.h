@@ -118,6 +118,11 @@ int	vfs_pub_rename(struct vnode *fdvp, const char *fname,
 
 /* Open/close bookkeeping: O_* flags, permission check, O_TRUNC. */
 int	vfs_pub_open(struct vnode *vp, int oflags);
+/*
+ * Open a file the caller has just made with vfs_pub_create: like open(2)
+ * with O_CREAT, no permission check (a new 0444 file opens for writing).
+ */
+int	vfs_pub_open_created(struct vnode *vp, int oflags);
 int	vfs_pub_close(struct vnode *vp, int oflags);
 int	vfs_pub_read(struct vnode *vp, void *buf, size_t len, uint64_t off,
 	    size_t *donep);
@@ -219,5 +224,23 @@ int	vfs_sys_listxattr(const char *path, char *buf, size_t size,
 	    size_t *lenp, int flags);
 int	vfs_sys_removexattr(const char *path, const char *name, int flags);
 void	vfs_sys_sync(void);
+
+/* ---- checking ---- */
+
+#ifndef VFS_FSCK_VERBOSE
+#define VFS_FSCK_VERBOSE	0x1	/* announce passes, give a summary */
+#endif
+/*
+ * Check the filesystem in SOURCE (type FSTYPE, or "auto") without
+ * changing it: it is mounted read-only at a private mount point and the
+ * checker its driver registered runs over it.  Each problem (and, with
+ * VFS_FSCK_VERBOSE, each pass and a summary) is one line given to
+ * REPORT; *NPROBLEMS counts the problems.  0 when the check ran,
+ * EOPNOTSUPP if the type has no checker, else the mount's or the
+ * checker's error.
+ */
+int	vfs_fsck(const char *fstype, const char *source, int flags,
+	    void (*report)(void *arg, const char *line), void *arg,
+	    unsigned *nproblems);
 
 #endif /* VFS_PUB_H */

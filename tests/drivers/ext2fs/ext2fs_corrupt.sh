@@ -26,7 +26,7 @@ command -v debugfs >/dev/null || skip_all "no debugfs"
 W=$(mktemp -d /tmp/ext2fs-corrupt.XXXXXX)
 cleanup() {
 	fusermount3 -u "$W/mnt" 2>/dev/null
-	rm -rf "$W"
+	rm -rf --one-file-system "$W"
 }
 trap cleanup EXIT
 mkdir -p "$W/mnt" "$W/src/d"
@@ -43,8 +43,10 @@ EOF
 head -c 100 /dev/zero >"$W/src/x"
 setfattr -n user.big -v "0x$(head -c 1500 /dev/urandom | od -An -tx1 | tr -d ' \n')" "$W/src/x"
 
-mke2fs -q -F -t ext4 -b 4096 -O ^metadata_csum -d "$W/src" "$W/plain.img" 8M
-mke2fs -q -F -t ext4 -b 4096 -O metadata_csum -d "$W/src" "$W/csum.img" 8M
+mke2fs -q -F -t ext4 -b 4096 -O ^metadata_csum -d "$W/src" "$W/plain.img" 8M \
+    >/dev/null 2>&1
+mke2fs -q -F -t ext4 -b 4096 -O metadata_csum -d "$W/src" "$W/csum.img" 8M \
+    >/dev/null 2>&1
 BS=4096
 
 poke() {	# IMAGE OFFSET HEXBYTES: write bytes

@@ -9,12 +9,13 @@
 # a directory of 20,000 entries) is put into one image per configuration
 # with `mke2fs -d` (the big directory and the timestamps are copied in
 # afterwards through the Linux kernel's ext4 driver, which is fast, makes
-# a hashed directory, and keeps nanoseconds and post-2038 times).  Each image is then mounted with `rumpfuse -o ro` and its
-# whole tree (names, types, modes, owners, sizes, ns mtimes, link counts,
-# devices, block counts, symlink targets, xattrs, contents) compared with
-# the kernel's own view of the same image on a read-only loop mount, and
-# with the source tree.  The image must be byte-for-byte unchanged and
-# pass e2fsck afterwards.
+# a hashed directory, and keeps nanoseconds and post-2038 times).  Each
+# image is then mounted with `rumpfuse -o ro` and its whole tree (names,
+# types, modes, owners, sizes, ns mtimes, link counts, devices, block
+# counts, symlink targets, xattrs, contents) and statfs compared with the
+# kernel's own view of the same image on a read-only loop mount, and with
+# the source tree.  The image must be byte-for-byte unchanged and pass
+# e2fsck afterwards.
 #
 # Environment: RUMPFUSE (the daemon), TOP (source root).  Needs root,
 # /dev/fuse, loop devices, mke2fs, python3; skips otherwise.
@@ -26,7 +27,9 @@ PY="python3 $TOP/tests/drivers/ext2fs/ext2fs_tree.py"
 # name | mke2fs options | source-compare mode | kernel can mount
 # (EXT2FS_CONFIGS="name ..." runs only those.)  mke2fs 1.47 drops the
 # trailing hole of sparse_mid with inline_data: the kernel agrees with
-# rumpfuse there, the source does not.
+# rumpfuse there, the source does not.  ext4-eainode gets a 9000-byte
+# xattr (in an EA inode) through the kernel, so only the kernel's view
+# has it.
 CONFIGS="
 ext2|-t ext2 -b 1024|source|yes
 ext3|-t ext3|source|yes
@@ -37,6 +40,7 @@ ext4-inline|-t ext4 -O inline_data|source,ign=sparse_mid|yes
 ext4-noextent|-t ext4 -O ^extent,^64bit|source|yes
 ext4-csum-metabg|-t ext4 -O 64bit,metadata_csum,meta_bg,^resize_inode,sparse_super2|source|yes
 ext4-uninit|-t ext4 -O ^metadata_csum,uninit_bg,^64bit|source|yes
+ext4-eainode|-t ext4 -O ea_inode|source,ign=xattrs/small|yes
 ext4-64k|-t ext4 -b 65536|source,nobig|no
 "
 
@@ -54,7 +58,7 @@ W=$(mktemp -d /tmp/ext2fs-images.XXXXXX)
 cleanup() {
 	fusermount3 -u "$W/fmnt" 2>/dev/null
 	umount "$W/kmnt" 2>/dev/null
-	rm -rf "$W"
+	rm -rf --one-file-system "$W"
 }
 trap cleanup EXIT
 mkdir -p "$W/fmnt" "$W/kmnt" "$W/big"
@@ -86,6 +90,11 @@ while IFS='|' read -r name opts mode kernel; do
 			continue
 		fi
 		cp -a "$W/big/bigdir" "$W/big/times" "$W/kmnt/"
+		if [ "$name" = ext4-eainode ]; then
+			# values larger than a block live in their own inode
+			setfattr -n user.huge -v "0x$(head -c 9000 /dev/urandom |
+			    od -An -tx1 | tr -d ' \n')" "$W/kmnt/xattrs/small"
+		fi
 		umount "$W/kmnt"
 	fi
 	sum=$(sha256sum <"$img")
@@ -96,6 +105,7 @@ while IFS='|' read -r name opts mode kernel; do
 	tap_ok "$name: mount"
 	timeout 600 $PY dump "$W/fmnt" "$W/fuse.json"
 	st=$?
+	fsf=$(stat -f -c '%S %b %f %a %c %d %l' "$W/fmnt")
 	fusermount3 -u "$W/fmnt"
 	if [ $st != 0 ]; then
 		tap_fail "$name: walk the tree" "dump exited $st"
@@ -105,7 +115,10 @@ while IFS='|' read -r name opts mode kernel; do
 	if [ "$kernel" = yes ]; then
 		mount -o loop,ro "$img" "$W/kmnt"
 		$PY dump "$W/kmnt" "$W/kernel.json"
+		fsk=$(stat -f -c '%S %b %f %a %c %d %l' "$W/kmnt")
 		umount "$W/kmnt"
+		tap_check "$name: statfs same as the kernel's ($fsf)" \
+		    test "$fsf" = "$fsk"
 		tap_check "$name: same as the Linux kernel's view" \
 		    $PY cmp "$W/fuse.json" "$W/kernel.json" kernel
 	fi

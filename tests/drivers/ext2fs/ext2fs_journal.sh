@@ -33,7 +33,7 @@ cleanup() {
 	fusermount3 -u "$W/fmnt" 2>/dev/null
 	umount "$W/kmnt" 2>/dev/null
 	[ -n "$LOOP" ] && losetup -d "$LOOP" 2>/dev/null
-	rm -rf "$W"
+	rm -rf --one-file-system "$W"
 }
 trap cleanup EXIT
 mkdir -p "$W/fmnt" "$W/kmnt" "$W/src/dir"

@@ -5,7 +5,8 @@
  *
  * Images are made at start-up with mke2fs -d from a small generated tree
  * (ext2 with 1 KiB blocks, ext4 defaults, ext4 with inline_data, ext4
- * without extents, 128-byte inodes).  The cases:
+ * without extents, 128-byte inodes), then e2fsck -D, which makes every
+ * directory of more than one block a hashed (htree) one.  The cases:
  *  - every image mounts read-only and its tree (types, modes, owners,
  *    sizes, mtimes, contents, symlink targets, user xattrs) equals the
  *    source tree read through the host;
@@ -40,17 +41,26 @@ static char srcdir[300];
 struct image {
 	const char	*name;
 	const char	*mkfs;
+	const char	*debugfs;	/* before e2fsck -D, or "" */
 	char		path[320];
 	bool		ok;
 };
 
+/*
+ * Every htree hash: half_md4 (the default), tea, legacy, with signed and
+ * unsigned chars (the debugfs commands run before e2fsck -D).
+ */
 static struct image images[] = {
-	{ "ext2-1k", "-t ext2 -b 1024", "", false },
-	{ "ext4", "-t ext4 -b 4096", "", false },
-	{ "ext4-inline", "-t ext4 -b 4096 -O inline_data", "", false },
-	{ "ext4-noextent", "-t ext4 -b 2048 -O ^extent,^64bit", "", false },
+	{ "ext2-1k", "-t ext2 -b 1024", "ssv def_hash_version tea", "",
+	    false },
+	{ "ext4", "-t ext4 -b 4096", "", "", false },
+	{ "ext4-inline", "-t ext4 -b 4096 -O inline_data", "", "", false },
+	{ "ext4-noextent", "-t ext4 -b 2048 -O ^extent,^64bit",
+	    "ssv def_hash_version legacy\\nssv flags 2", "", false },
 	{ "ext4-i128", "-t ext4 -b 1024 -I 128 -O ^metadata_csum,uninit_bg",
-	    "", false },
+	    "ssv flags 2", "", false },
+	{ "ext4-tea-u", "-t ext4 -b 1024",
+	    "ssv def_hash_version tea\\nssv flags 2", "", false },
 };
 
 static int
@@ -74,16 +84,19 @@ make_tree(void)
 	    "ln -s small sl; ln -s $(printf '%%0200d' 0) longsl; "
 	    "ln small hard; mkfifo fifo; "
 	    "python3 -c \"import os; f=open('sparse','wb'); f.write(b'a'*5000);"
-	    " f.seek(300000); f.write(b'b'*5000); f.seek(999999); f.write(b'e')\"; "
+	    " f.seek(300000); f.write(b'b'*5000); f.seek(999999);"
+	    " f.write(b'e')\"; "
 	    "for i in $(seq 1 300); do : > many/file-with-a-longer-name-$i; "
+	    "done; for i in $(seq 1 40); do : > \"many/\303\251t\303\251-$i\"; "
 	    "done; setfattr -n user.a -v hello small; "
 	    "setfattr -n user.b -v 0x$(head -c 400 /dev/urandom | od -An -tx1 "
 	    "| tr -d ' \\n') big; chmod 4751 small; chown 123:456 big; "
 	    "touch -d '2001-02-03 04:05:06' d/sub/x", srcdir);
 }
 
+/* Once, before the cases (cunit_tap runs suite hooks around each case). */
 static int
-suite_init(void)
+setup(void)
 {
 	struct vfs_config vc;
 	size_t i;
@@ -98,16 +111,22 @@ suite_init(void)
 	for (i = 0; i < sizeof(images) / sizeof(images[0]); i++) {
 		snprintf(images[i].path, sizeof(images[i].path), "%s/%s.img",
 		    workdir, images[i].name);
+		/* e2fsck -D turns every multi-block directory into an htree */
 		images[i].ok = sh("mke2fs -q -F %s -d '%s' '%s' 4M "
 		    ">/dev/null 2>&1", images[i].mkfs, srcdir,
 		    images[i].path) == 0;
+		if (images[i].debugfs[0] != '\0')
+			(void)sh("printf '%s\\n' | debugfs -w -f /dev/stdin "
+			    "'%s' >/dev/null 2>&1", images[i].debugfs,
+			    images[i].path);
+		(void)sh("e2fsck -fyD '%s' >/dev/null 2>&1", images[i].path);
 	}
 	memset(&vc, 0, sizeof(vc));
 	return vfs_init(&vc) == 0 ? 0 : -1;
 }
 
 static int
-suite_clean(void)
+teardown(void)
 {
 	vfs_shutdown();
 	sh("rm -rf '%s'", workdir);
@@ -119,7 +138,7 @@ suite_clean(void)
 struct names {
 	char	(*v)[256];
 	size_t	n, max;
-	size_t	batch;		/* entries left in this call, or SIZE_MAX */
+	size_t	batch;		/* left in this call, or SIZE_MAX */
 };
 
 static int
@@ -277,6 +296,7 @@ compare_tree(const char *kpath, const char *hpath, int depth)
 static void
 test_trees(void)
 {
+	struct vattr va, va2;
 	char errbuf[256];
 	struct mount *mp;
 	size_t i;
@@ -288,6 +308,15 @@ test_trees(void)
 		    errbuf, sizeof(errbuf));
 		CU_ASSERT_EQUAL_FATAL(error, 0);
 		compare_tree("/t", srcdir, 0);
+		/* ".." and "." live in block 0 of hashed directories */
+		CU_ASSERT_EQUAL(vfs_sys_lstat("/t/many/..", &va), 0);
+		CU_ASSERT_EQUAL(va.va_fileid, 2);
+		CU_ASSERT_EQUAL(vfs_sys_lstat("/t/d", &va), 0);
+		CU_ASSERT_EQUAL(vfs_sys_lstat("/t/d/sub/..", &va2), 0);
+		CU_ASSERT_EQUAL(va.va_fileid, va2.va_fileid);
+		CU_ASSERT_EQUAL(vfs_sys_lstat("/t/many/.", &va2), 0);
+		CU_ASSERT_EQUAL(vfs_sys_lstat("/t/many/nonexistent", &va2),
+		    ENOENT);
 		CU_ASSERT_EQUAL(vfs_unmount(mp, 0), 0);
 	}
 }
@@ -368,7 +397,8 @@ test_seek(void)
 		 * ENXIO), and SEEK_HOLE lands on zeros or at EOF.
 		 */
 		for (off = 0; off < 1000000; off += 4093)
-			for (whence = SEEK_DATA; whence <= SEEK_HOLE; whence++) {
+			for (whence = SEEK_DATA; whence <= SEEK_HOLE;
+			    whence++) {
 				error = vfs_sys_lseek(fd, off, whence, &koff);
 				if (error == ENXIO && whence == SEEK_DATA)
 					koff = 1000000;
@@ -383,7 +413,8 @@ test_seek(void)
 					ok = koff == 1000000 ||
 					    zeros(hfd, koff, 1);
 				if (!ok)
-					printf("# %s: lseek(%lld, %d) = %d/%llu\n",
+					printf("# %s: lseek(%lld, %d) = "
+					    "%d/%llu\n",
 					    images[i].name, (long long)off,
 					    whence, error,
 					    (unsigned long long)koff);
@@ -437,7 +468,7 @@ test_cookies(void)
 	cookie = 0;
 	all->limit = 400;
 	CU_ASSERT_EQUAL(vfs_pub_readdir(dvp, &cookie, cookie_fill, all), 0);
-	CU_ASSERT_EQUAL(all->n, 302);
+	CU_ASSERT_EQUAL(all->n, 342);
 	for (i = 0; i + 1 < all->n; i++) {
 		memset(one, 0, sizeof(*one));
 		one->limit = 1;
@@ -586,6 +617,9 @@ test_fuzz(void)
 				    rnd() % 262144 : rnd() % len;
 				img[at] ^= (uint8_t)(1 + rnd() % 255);
 			}
+			if (getenv("EXT2FS_FUZZ_VERBOSE") != NULL)
+				fprintf(stderr, "fuzz %s %u\n", images[i].name,
+				    iter);
 			error = vfs_mount_mem("ext2fs", img, len, len, "/f",
 			    "ro", &mp, errbuf, sizeof(errbuf));
 			if (error != 0)
@@ -607,6 +641,7 @@ int
 main(void)
 {
 	CU_pSuite s;
+	int status;
 
 	if (getuid() != 0 || system("command -v mke2fs >/dev/null") != 0) {
 		printf("1..0 # SKIP needs root and mke2fs\n");
@@ -614,9 +649,14 @@ main(void)
 	}
 	if (getenv("EXT2FS_FUZZ_ITERS") != NULL)
 		fuzz_iters = (unsigned)atoi(getenv("EXT2FS_FUZZ_ITERS"));
+	if (setup() != 0) {
+		printf("1..0 # SKIP cannot make the images or start the "
+		    "kernel\n");
+		return 0;
+	}
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
-	s = CU_add_suite("ext2fs", suite_init, suite_clean);
+	s = CU_add_suite("ext2fs", NULL, NULL);
 	CU_add_test(s, "trees equal the source", test_trees);
 	CU_add_test(s, "read-write mount refused", test_rw_refused);
 	CU_add_test(s, "statvfs and auto probe", test_statvfs);
@@ -624,5 +664,8 @@ main(void)
 	CU_add_test(s, "readdir cookies resume", test_cookies);
 	CU_add_test(s, "bmap runs hold the file's bytes", test_bmap);
 	CU_add_test(s, "fuzzed images give clean errors", test_fuzz);
-	return cunit_tap_run();
+	status = cunit_tap_run();
+	CU_cleanup_registry();
+	teardown();
+	return status;
 }

@@ -69,6 +69,8 @@ int	kvsnprintf(char *buf, size_t len, const char *fmt, va_list ap);
  * `return vfs_corrupt(mp, "inode %llu: bad extent header", ino);`.
  */
 struct mount;
+/* A short description of errno value ERROR, as strerror(3) (no stdio). */
+const char *kstrerror(int error);
 int	vfs_corrupt(struct mount *mp, const char *fmt, ...) __printflike(2, 3);
 
 /* ---- kmem: NULL on failure (callers return ENOMEM) ---- */
