@@ -37,7 +37,7 @@ vfs_register_checker(const char *fstype, vfs_checker_t fn)
 			return 0;
 		}
 		if (strcmp(vfs_checkers[i].name, fstype) == 0)
-			return EEXIST;
+			return vfs_checkers[i].fn == fn ? 0 : EEXIST;
 	}
 	return ENOSPC;
 }

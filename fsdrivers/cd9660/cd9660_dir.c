@@ -131,7 +131,8 @@ cd9660_dirent_copy(struct cd9660_dirent *dst, const struct cd9660_dirent *src)
 	if (cap > 0 && (sects = kmem_alloc(cap * sizeof(*sects))) == NULL)
 		return ENOMEM;
 	if (dst->de_sects != NULL)
-		kmem_free(dst->de_sects, dst->de_sectcap * sizeof(*dst->de_sects));
+		kmem_free(dst->de_sects,
+		    dst->de_sectcap * sizeof(*dst->de_sects));
 	memcpy(dst, src, sizeof(*dst));
 	dst->de_link = link;
 	memcpy(link, src->de_link, src->de_linklen + 1);
@@ -274,8 +275,7 @@ dirent_isoname(const struct cd9660_mount *imp, struct cd9660_dirent *de)
 
 /* Decode the fixed part of record REC into DE. */
 static void
-dirent_fixed(struct cd9660_mount *imp, const uint8_t *rec, uint64_t recoff,
-    struct cd9660_dirent *de)
+dirent_fixed(const uint8_t *rec, uint64_t recoff, struct cd9660_dirent *de)
 {
 	const struct iso_dirrec *dr = (const struct iso_dirrec *)rec;
 
@@ -290,7 +290,6 @@ dirent_fixed(struct cd9660_mount *imp, const uint8_t *rec, uint64_t recoff,
 	memcpy(de->de_isoname, dr->name, dr->name_len);
 	de->de_dot = dr->name_len == 1 && dr->name[0] == ISO_NAME_DOT;
 	de->de_dotdot = dr->name_len == 1 && dr->name[0] == ISO_NAME_DOTDOT;
-	(void)imp;
 }
 
 /* Device offset of the data of record REC (after its XAR). */
@@ -362,7 +361,7 @@ cd9660_dir_next(struct cd9660_diriter *it, struct cd9660_dirent *de)
 		memcpy(first, rec, len);
 		de->de_diroff = it->di_pos;
 		de->de_depth = it->di_depth;
-		dirent_fixed(imp, first, off, de);
+		dirent_fixed(first, off, de);
 		it->di_pos += len;
 		if ((de->de_isoflags & ISO_FILE_MULTIEXTENT) &&
 		    (de->de_isoflags & ISO_FILE_DIRECTORY))
@@ -722,8 +721,9 @@ cd9660_dir_lookup(struct cd9660_node *dp, const char *name, size_t len,
 			    dp->n_rawsize, dp->n_depth, ix->ix_ents[lo].ie_off);
 			if ((error = cd9660_dir_next(it, de)) != 0) {
 				if (error == ENOENT)
-					error = cd9660_corrupt(imp, "directory "
-					    "inode %llu changed under its index",
+					error = cd9660_corrupt(imp,
+					    "directory inode %llu changed "
+					    "under its index",
 					    (unsigned long long)dp->n_ino);
 				break;
 			}
@@ -740,7 +740,8 @@ cd9660_dir_lookup(struct cd9660_node *dp, const char *name, size_t len,
 	while ((error = cd9660_dir_next(it, de)) == 0) {
 		if (de->de_dot || de->de_dotdot)
 			continue;
-		if (de->de_namelen == len && memcmp(de->de_name, name, len) == 0)
+		if (de->de_namelen == len &&
+		    memcmp(de->de_name, name, len) == 0)
 			break;
 	}
 out:

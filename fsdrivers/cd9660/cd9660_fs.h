@@ -109,7 +109,7 @@ CTASSERT(sizeof(struct iso_dirrec) == ISO_DIRREC_MIN);
 /* Every system use entry starts like this. */
 struct susp_entry {
 	uint8_t	sig[2];
-	uint8_t	len;			/* bytes in the entry, header included */
+	uint8_t	len;			/* bytes, header included */
 	uint8_t	version;
 	uint8_t	data[];
 };

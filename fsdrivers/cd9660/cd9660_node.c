@@ -18,7 +18,8 @@
  * directory holding the CL entry, so relocation can never make a loop.
  * Its link count is the recorded one when that is at least 2, else 2 +
  * its subdirectories, counted (libisofs records 1 for every directory;
- * plain ISO 9660 and Joliet have none).
+ * plain ISO 9660 and Joliet have none), or 1 ("unknown", as Linux) when
+ * the directory is too damaged to count.
  *
  * Without Rock Ridge: mode 0555 for files and directories, owner 0:0,
  * one link, every time the recording date (Linux's and NetBSD's
@@ -157,6 +158,7 @@ node_load_dir(struct cd9660_node *np, const struct cd9660_hint *hint)
 	if (error)
 		goto out;
 	np->n_dotdot = (uint32_t)dd->de_diroff;
+	np->n_dotdot_ext = (uint64_t)dd->de_extent << imp->im_bshift;
 	if (np->n_ino == imp->im_root) {
 		np->n_parent = np->n_ino;
 		np->n_parent_xar = xar;
@@ -187,9 +189,11 @@ node_load_dir(struct cd9660_node *np, const struct cd9660_hint *hint)
 	node_times(np, src, de != NULL && !(de->de_rr & RR_CL) ?
 	    &de->de_recdate : &dot->de_recdate);
 	if (np->n_nlink < 2) {
-		if ((error = cd9660_dir_count_subdirs(np, &nsub)) != 0)
+		/* A damaged directory is still loaded (and fails readdir). */
+		error = cd9660_dir_count_subdirs(np, &nsub);
+		if (error != 0 && error != EUCLEAN)
 			goto out;
-		np->n_nlink = 2 + nsub;
+		np->n_nlink = error == 0 ? 2 + nsub : 1;
 	}
 	error = 0;
 out:

@@ -53,7 +53,7 @@
 #define CD9660_MAX_CE		64	/* continuation areas per record */
 #define CD9660_MAX_CE_LEN	65536	/* bytes in one continuation area */
 #define CD9660_MAX_SUSP		(256 * 1024)	/* SUSP bytes per record */
-#define CD9660_INDEX_MIN	(4 * ISO_SECTOR_SIZE) /* dirs this big get an index */
+#define CD9660_INDEX_MIN	(4 * ISO_SECTOR_SIZE) /* smaller: no index */
 
 /* Which tree and which extensions a mount reads. */
 enum cd9660_kind {
@@ -75,7 +75,7 @@ struct cd9660_mount {
 	uint32_t	im_susp_skip;	/* SP len_skp */
 	uint64_t	im_session;	/* first sector of the session in use */
 	uint32_t	im_nsessions;
-	uint32_t	im_sessno;	/* 1-based number of the session in use */
+	uint32_t	im_sessno;	/* the session in use, 1-based */
 	uint64_t	im_volblocks;	/* volume space size of that session */
 	uint64_t	im_root;	/* root directory: extent byte offset */
 	uint32_t	im_root_xar;	/* its XAR blocks */
@@ -127,7 +127,7 @@ struct cd9660_sect {
  */
 struct cd9660_dirent {
 	/* where */
-	uint64_t	de_recoff;	/* device byte offset of the first record */
+	uint64_t	de_recoff;	/* device offset of the first record */
 	uint64_t	de_diroff;	/* its offset in the directory */
 	uint64_t	de_nextoff;	/* directory offset after the entry */
 	/* ISO 9660 */
@@ -168,8 +168,8 @@ struct cd9660_dirent {
 	size_t		de_linklen;
 	bool		de_slc_cont;	/* the last component continues */
 	uint32_t	de_depth;	/* depth of the directory holding it */
-	int		de_error;	/* EUCLEAN: its system use area is
-					   damaged (logged); listed, not loaded */
+	/* EUCLEAN: its system use area is damaged (logged); listed only */
+	int		de_error;
 };
 
 /* In-core node: vp->v_data.  Immutable after loading, except as noted. */
@@ -180,7 +180,7 @@ struct cd9660_node {
 	enum vtype	n_type;
 	uint32_t	n_mode;		/* permission bits */
 	uint32_t	n_nlink, n_uid, n_gid;
-	uint64_t	n_size;		/* as shown (uncompressed, target len) */
+	uint64_t	n_size;		/* as shown (uncompressed; target) */
 	uint64_t	n_bytes;	/* on the medium */
 	uint64_t	n_rdev;
 	struct vfs_timespec n_atime, n_mtime, n_ctime, n_btime;
@@ -194,8 +194,9 @@ struct cd9660_node {
 	uint64_t	n_pxino;
 	bool		n_has_pxino;
 	/* directories */
-	uint64_t	n_parent;	/* inode number of ".." */
+	uint64_t	n_parent;	/* inode of ".." (PL if relocated) */
 	uint32_t	n_parent_xar;	/* its XAR blocks */
+	uint64_t	n_dotdot_ext;	/* what the ".." record itself names */
 	uint32_t	n_depth;	/* 0 for the root */
 	uint32_t	n_xar;		/* XAR blocks before the records */
 	uint32_t	n_dotdot;	/* directory offset of ".." */

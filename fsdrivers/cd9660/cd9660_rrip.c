@@ -160,7 +160,7 @@ rrip_sl(struct susp_walk *w, const uint8_t *e, size_t elen)
 			error = sl_volroot(w);
 			break;
 		case RRIP_SLC_HOST:
-			/* The kernel knows no host name: "." keeps it harmless. */
+			/* No host name in the kernel: "." is harmless. */
 			error = sl_put(w, ".", 1);
 			break;
 		default:
@@ -515,27 +515,25 @@ int
 cd9660_susp_decode(struct cd9660_mount *imp, const uint8_t *rec, size_t len,
     uint64_t recoff, bool rootdot, struct cd9660_dirent *de)
 {
-	struct susp_walk *w;
+	struct susp_walk w;
 	size_t start = susp_start(imp, rec, rootdot);
 	int error;
 
 	if (start >= len)
 		return 0;
-	if ((w = kmem_zalloc(sizeof(*w))) == NULL)
-		return ENOMEM;
-	w->sw_imp = imp;
-	w->sw_de = de;
-	w->sw_recoff = recoff;
+	memset(&w, 0, sizeof(w));
+	w.sw_imp = imp;
+	w.sw_de = de;
+	w.sw_recoff = recoff;
 	rec += start;
 	len -= start;
 	if (len >= 14 && rec[6] == 'X' && rec[7] == 'A') {
 		rec += 14;	/* CD-ROM XA system use information */
 		len -= 14;
 	}
-	error = susp_area(w, rec, len);
-	while (error == 0 && w->sw_have_ce)
-		error = susp_continue(w);
-	kmem_free(w, sizeof(*w));
+	error = susp_area(&w, rec, len);
+	while (error == 0 && w.sw_have_ce)
+		error = susp_continue(&w);
 	return error;
 }
 

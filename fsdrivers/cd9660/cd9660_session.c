@@ -122,8 +122,8 @@ cd9660_vdset_read(struct cd9660_mount *imp, uint64_t session, bool quiet,
 	    iso_both32(vd->volume_space_size) == 0) {
 		if (quiet)
 			return EINVAL;
-		return cd9660_corrupt(imp, "primary volume descriptor at sector "
-		    "%llu: version %u, block size %u, %u blocks",
+		return cd9660_corrupt(imp, "primary volume descriptor at "
+		    "sector %llu: version %u, block size %u, %u blocks",
 		    (unsigned long long)session + ISO_VD_FIRST, vd->version,
 		    iso_both16(vd->logical_block_size),
 		    iso_both32(vd->volume_space_size));

@@ -21,7 +21,10 @@
  * The vnode found under an entry's inode number must describe that
  * entry; a hard-link number (data extent, PX serial) that turns out to
  * name something else falls back to the record's own number, and a
- * record number that does is corruption (overlapping structures).
+ * record number that does is corruption (overlapping structures).  A
+ * directory found under D must name D as its parent, in its ".." record
+ * or (relocated) its PL entry: a damaged image can then never make the
+ * tree a loop (the FUSE kernel would answer EIO for one).
  *
  * Exports cd9660_vnodeops.
  */
@@ -110,6 +113,17 @@ cd9660_lookup(struct vnode *dvp, const char *name, size_t len,
 			goto out;
 		}
 	}
+	/* A directory names its parent: never a loop, whatever the image. */
+	if (vp->v_type == VDIR && VTOI(vp)->n_parent != dp->n_ino &&
+	    VTOI(vp)->n_dotdot_ext != dp->n_ino) {
+		error = cd9660_corrupt(imp, "directory inode %llu: entry "
+		    "\"%.*s\" is directory %llu, whose parent is %llu",
+		    (unsigned long long)dp->n_ino, (int)len, name,
+		    (unsigned long long)VTOI(vp)->n_ino,
+		    (unsigned long long)VTOI(vp)->n_parent);
+		vrele(vp);
+		goto out;
+	}
 	*vpp = vp;
 out:
 	cd9660_dirent_free(de);
@@ -162,11 +176,12 @@ cd9660_read(struct vnode *vp, struct uio *uio, int ioflag)
 		boff = (size_t)(devoff & (ISO_SECTOR_SIZE - 1));
 		nra = 0;
 		if (sec >= ra_next) {
-			/* the rest of this request, plus a window if sequential */
+			/* the rest of the request (+ a window if sequential) */
 			nra = howmany(boff + avail, ISO_SECTOR_SIZE) - 1;
 			if (seq)
 				nra += CD9660_RA_SECTORS;
-			nra = MIN(nra, howmany(boff + run, ISO_SECTOR_SIZE) - 1);
+			nra = MIN(nra,
+			    howmany(boff + run, ISO_SECTOR_SIZE) - 1);
 			nra = MIN(nra, CD9660_RA_SECTORS);
 			ra_next = sec + 1 + nra;
 		}

@@ -54,7 +54,8 @@ ext2fs_ext_check_node(struct ext2fs_node *np, const uint8_t *node, size_t len,
 	struct ext2fs_mount *ump = np->n_ump;
 	const struct ext2_extent_header *eh = (const void *)node;
 	unsigned long long ino = (unsigned long long)np->n_ino;
-	uint32_t entries, max, cap, i, prev_end = 0, lblk, elen;
+	uint32_t entries, max, cap, i, lblk, elen;
+	uint64_t prev_end = 0;
 	const struct ext2_extent *ex;
 	const struct ext2_extent_idx *ix;
 	uint64_t pblk;
@@ -102,7 +103,7 @@ ext2fs_ext_check_node(struct ext2fs_node *np, const uint8_t *node, size_t len,
 				    "pblk %llu, block %llu)", ino, i, lblk,
 				    elen, (unsigned long long)pblk,
 				    (unsigned long long)blkno);
-			prev_end = lblk + elen;	/* <= 2^32, fits below */
+			prev_end = (uint64_t)lblk + elen;
 		} else {
 			ix = (const struct ext2_extent_idx *)(node +
 			    sizeof(*eh)) + i;

@@ -245,7 +245,8 @@ ffs_balloc(struct ffs_inode *ip, int64_t lbn, uint32_t need,
 				if ((error = ffs_frag_grow(ip, nb, osize,
 				    ump->um_bsize, &bp)) != 0)
 					return error;
-				ip->i_size = (uint64_t)(nb + 1) << ump->um_bshift;
+				ip->i_size = (uint64_t)(nb + 1) <<
+				    ump->um_bshift;
 				bdwrite(bp);
 			}
 		}
@@ -429,8 +430,8 @@ ffs_truncate(struct ffs_inode *ip, uint64_t length)
 	if (length > 0 && error == 0) {
 		lbn = ffs_lblkno(ump, length - 1);
 		if ((error = ffs_bmap(ip, lbn, &bn, NULL)) == 0 && bn == 0)
-			error = ffs_balloc(ip, lbn, ffs_blkoff(ump, length - 1) +
-			    1, length, NULL);
+			error = ffs_balloc(ip, lbn,
+			    ffs_blkoff(ump, length - 1) + 1, length, NULL);
 	}
 	return error;
 }

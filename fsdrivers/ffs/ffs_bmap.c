@@ -165,8 +165,8 @@ ffs_bmap(struct ffs_inode *ip, int64_t lbn, int64_t *bnp, int64_t *runp)
 		if (l == 0) {
 			if (bn != 0 && !ffs_chkrange(ump, bn, ump->um_frag)) {
 				brelse(bp);
-				return ffs_corrupt(ump, "inode %llu: block %lld "
-				    "at bad address %lld", ino,
+				return ffs_corrupt(ump, "inode %llu: block "
+				    "%lld at bad address %lld", ino,
 				    (long long)lbn, (long long)bn);
 			}
 			if (runp != NULL)

@@ -218,8 +218,8 @@ ck_blocks(struct ck *ck, struct ffs_inode *ip)
 		    (uint32_t)(level + 1));
 		if (ip->i_ib[level] != 0) {
 			if (first >= nblk)
-				ck_problem(ck, CAT_BLOCK, "inode %llu: indirect "
-				    "tree %d past the end of the file",
+				ck_problem(ck, CAT_BLOCK, "inode %llu: "
+				    "indirect tree %d past the end of the file",
 				    (unsigned long long)ck->ck_cur, level);
 			else
 				ck_indir(ck, ip->i_ib[level], level, first,
@@ -540,7 +540,8 @@ ck_dir(struct ck *ck, ino64_t dino)
 		len = (uint32_t)MIN((uint64_t)size, di.i_size -
 		    ((uint64_t)lbn << ump->um_bshift));
 		for (c = 0; c + FFS_DIRBLKSIZ <= len; c += FFS_DIRBLKSIZ)
-			(void)ck_chunk(ck, dino, (const uint8_t *)bp->b_data + c,
+			(void)ck_chunk(ck, dino,
+			    (const uint8_t *)bp->b_data + c,
 			    ((uint64_t)lbn << ump->um_bshift) + c, &index);
 		brelse(bp);
 	}
@@ -638,7 +639,8 @@ ck_group(struct ck *ck, uint32_t c, struct ffs_cg *cg,
 	struct ffs_mount *ump = ck->ck_ump;
 	uint32_t ndblk = ffs_cg_nfrags(ump, c), frag = ump->um_frag;
 	uint32_t i, b, bits, want, full = (1u << frag) - 1, nbad, run;
-	uint32_t max = ump->um_contigsumsize, nblks = ndblk >> ump->um_fragshift;
+	uint32_t max = ump->um_contigsumsize;
+	uint32_t nblks = ndblk >> ump->um_fragshift;
 	int32_t frsum[FFS_MAXFRAG], csum[FFS_MAXCONTIG + 1];
 	int64_t nbfree = 0, nffree = 0, nifree = 0, ndir = 0;
 	const uint8_t *imap = ffs_cg_inosused(ump, cg);
@@ -703,8 +705,8 @@ ck_group(struct ck *ck, uint32_t c, struct ffs_cg *cg,
 	}
 	for (i = 1; i < frag; i++) {
 		if (FFS_RDS32(ump, cg->cg_frsum[i]) != frsum[i])
-			ck_problem(ck, CAT_CG, "cylinder group %u: %d free runs "
-			    "of %u fragments counted, %d found", c,
+			ck_problem(ck, CAT_CG, "cylinder group %u: %d free "
+			    "runs of %u fragments counted, %d found", c,
 			    FFS_RDS32(ump, cg->cg_frsum[i]), i, frsum[i]);
 	}
 
@@ -785,7 +787,8 @@ ck_pass5(struct ck *ck, struct ffs_csum_total *tot)
 	if (ump->um_ufs2 || (fs->fs_old_flags & FFS_FLAGS_UPDATED)) {
 		ck_cmp(ck, UINT32_MAX, "superblock: free blocks (all groups)",
 		    FFS_RDS64(ump, fs->fs_cstotal.cs_nbfree), tot->cs_nbfree);
-		ck_cmp(ck, UINT32_MAX, "superblock: free fragments (all groups)",
+		ck_cmp(ck, UINT32_MAX,
+		    "superblock: free fragments (all groups)",
 		    FFS_RDS64(ump, fs->fs_cstotal.cs_nffree), tot->cs_nffree);
 		ck_cmp(ck, UINT32_MAX, "superblock: free inodes (all groups)",
 		    FFS_RDS64(ump, fs->fs_cstotal.cs_nifree), tot->cs_nifree);
@@ -793,14 +796,24 @@ ck_pass5(struct ck *ck, struct ffs_csum_total *tot)
 		    FFS_RDS64(ump, fs->fs_cstotal.cs_ndir), tot->cs_ndir);
 	}
 	if (!ump->um_ufs2) {
-		ck_cmp(ck, UINT32_MAX, "superblock: old free blocks (all groups)",
+		ck_cmp(ck, UINT32_MAX,
+		    "superblock: old free blocks (all groups)",
 		    FFS_RDS32(ump, fs->fs_old_cstotal.cs_nbfree),
 		    tot->cs_nbfree);
-		ck_cmp(ck, UINT32_MAX, "superblock: old free inodes (all groups)",
+		ck_cmp(ck, UINT32_MAX,
+		    "superblock: old free inodes (all groups)",
 		    FFS_RDS32(ump, fs->fs_old_cstotal.cs_nifree),
 		    tot->cs_nifree);
 	}
 	return 0;
+}
+
+static bool
+ffs_bigendian(const struct ffs_mount *ump)
+{
+	bool host_be = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
+
+	return ump->um_swap ? !host_be : host_be;
 }
 
 int
@@ -834,9 +847,7 @@ ffs_check(struct mount *mp, int flags,
 	if (flags & VFS_FSCK_VERBOSE)
 		ck_say(&ck, "%s: UFS%d, %s-endian, block %u, fragment %u, "
 		    "%u groups, superblock at %llu", mp->mnt_source,
-		    ump->um_ufs2 ? 2 : 1, (ump->um_swap ?
-		    !(__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__) :
-		    (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)) ? "big" : "little",
+		    ump->um_ufs2 ? 2 : 1, ffs_bigendian(ump) ? "big" : "little",
 		    ump->um_bsize, ump->um_fsize, ump->um_ncg,
 		    (unsigned long long)ump->um_sblockloc);
 	if (!(fs->fs_clean & FFS_ISCLEAN))

@@ -106,7 +106,8 @@ ffs_dirchunk_check(struct ffs_inode *dp, const uint8_t *chunk, uint64_t off)
 			if (namlen == 0 || ep->d_name[namlen] != '\0')
 				goto bad;
 			for (i = 0; i < namlen; i++)
-				if (ep->d_name[i] == '\0' || ep->d_name[i] == '/')
+				if (ep->d_name[i] == '\0' ||
+				    ep->d_name[i] == '/')
 					goto bad;
 		}
 		pos += reclen;
@@ -274,8 +275,9 @@ ffs_dir_readdir(struct ffs_inode *dp, uint64_t *cookie, vfs_filldir_t fill,
 				vt = ffs_dtype_vtype(ffs_de_type(ump, ep));
 				if (vt == VNON)
 					vt = ffs_dir_type_from_inode(ump, ino);
-				if (fill(arg, ep->d_name, ffs_de_namlen(ump, ep),
-				    ino, vt, next) != 0) {
+				if (fill(arg, ep->d_name,
+				    ffs_de_namlen(ump, ep), ino, vt,
+				    next) != 0) {
 					*cookie = here;
 					brelse(bp);
 					return 0;

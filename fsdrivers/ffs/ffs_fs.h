@@ -77,7 +77,7 @@ struct ffs_csum {
 	int32_t		cs_ndir;	/* directories */
 	int32_t		cs_nbfree;	/* free blocks */
 	int32_t		cs_nifree;	/* free inodes */
-	int32_t		cs_nffree;	/* free fragments (not in free blocks) */
+	int32_t		cs_nffree;	/* free frags, not in free blocks */
 };
 
 /* The superblock's filesystem-wide totals (UFS2 and updated UFS1). */
@@ -93,10 +93,10 @@ struct ffs_csum_total {
 struct ffs_super {
 	int32_t		fs_firstfield;		/*    0 */
 	int32_t		fs_unused_1;		/*    4 */
-	int32_t		fs_sblkno;		/*    8: superblock copy, frags */
+	int32_t		fs_sblkno;		/*    8: superblock copy */
 	int32_t		fs_cblkno;		/*   12: group header */
 	int32_t		fs_iblkno;		/*   16: inodes */
-	int32_t		fs_dblkno;		/*   20: first data after them */
+	int32_t		fs_dblkno;		/*   20: first data */
 	int32_t		fs_old_cgoffset;	/*   24: UFS1 group stagger */
 	int32_t		fs_old_cgmask;		/*   28 */
 	int32_t		fs_old_time;		/*   32 */
@@ -114,9 +114,9 @@ struct ffs_super {
 	int32_t		fs_bshift;		/*   80 */
 	int32_t		fs_fshift;		/*   84 */
 	int32_t		fs_maxcontig;		/*   88 */
-	int32_t		fs_maxbpg;		/*   92: blocks per file per group */
+	int32_t		fs_maxbpg;		/*   92: max blocks per group */
 	int32_t		fs_fragshift;		/*   96 */
-	int32_t		fs_fsbtodb;		/*  100: frag -> DEV_BSIZE shift */
+	int32_t		fs_fsbtodb;		/*  100: frag to DEV_BSIZE */
 	int32_t		fs_sbsize;		/*  104 */
 	int32_t		fs_spare1[2];		/*  108 */
 	int32_t		fs_nindir;		/*  116: addresses per block */
@@ -211,22 +211,22 @@ struct ffs_cg {
 	int32_t		cg_cgx;			/*  12: this group's index */
 	int16_t		cg_old_ncyl;		/*  16 */
 	int16_t		cg_old_niblk;		/*  18 */
-	int32_t		cg_ndblk;		/*  20: fragments in the group */
+	int32_t		cg_ndblk;		/*  20: fragments in it */
 	struct ffs_csum	cg_cs;			/*  24 */
 	int32_t		cg_rotor;		/*  40: last block allocated */
-	int32_t		cg_frotor;		/*  44: last fragment allocated */
+	int32_t		cg_frotor;		/*  44: last frag allocated */
 	int32_t		cg_irotor;		/*  48: last inode allocated */
 	int32_t		cg_frsum[FFS_MAXFRAG];	/*  52: free runs of N frags */
 	int32_t		cg_old_btotoff;		/*  84 */
 	int32_t		cg_old_boff;		/*  88 */
 	int32_t		cg_iusedoff;		/*  92: inode map (1 = used) */
-	int32_t		cg_freeoff;		/*  96: fragment map (1 = free) */
+	int32_t		cg_freeoff;		/*  96: frag map (1 free) */
 	int32_t		cg_nextfreeoff;		/* 100: end of the maps */
-	int32_t		cg_clustersumoff;	/* 104: int32 free cluster counts */
+	int32_t		cg_clustersumoff;	/* 104: free cluster counts */
 	int32_t		cg_clusteroff;		/* 108: block map (1 = free) */
 	int32_t		cg_nclusterblks;	/* 112: blocks in the group */
 	int32_t		cg_niblk;		/* 116: inodes in the group */
-	int32_t		cg_initediblk;		/* 120: UFS2: inodes initialised */
+	int32_t		cg_initediblk;		/* 120: UFS2: inodes inited */
 	int32_t		cg_sparecon32[3];	/* 124 */
 	int64_t		cg_time;		/* 136 */
 	int64_t		cg_sparecon64[3];	/* 144 */

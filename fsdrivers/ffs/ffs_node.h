@@ -53,9 +53,9 @@ struct ffs_mount {
 	bool		um_swap;	/* on-disk order is not the host's */
 	bool		um_ufs2;
 	bool		um_olddir;	/* 4.2 directories: 16-bit d_namlen */
-	bool		um_oldids;	/* 4.2 inodes: 16-bit ids at di_oldids */
+	bool		um_oldids;	/* 4.2 inodes: 16-bit ids */
 	bool		um_rdonly;	/* nothing may be written */
-	bool		um_wasclean;	/* clean at mount: mark clean at unmount */
+	bool		um_wasclean;	/* clean at mount */
 	int32_t		um_magic;
 	uint64_t	um_sblockloc;	/* bytes */
 	uint32_t	um_sbsize;

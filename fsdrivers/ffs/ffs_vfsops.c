@@ -357,8 +357,9 @@ ffs_cs_load(struct ffs_mount *ump)
 		if ((error = bread(ump->um_dev, FFS_FSBTODB(ump,
 		    ump->um_csaddr + i), size, &bp)) != 0)
 			goto out;
-		memcpy(raw + done, bp->b_data, MIN(size, ump->um_cssize - done));
-		done += MIN(size, ump->um_cssize - done);
+		n = MIN(size, ump->um_cssize - done);
+		memcpy(raw + done, bp->b_data, n);
+		done += n;
 		brelse(bp);
 	}
 	memset(&t, 0, sizeof(t));
@@ -499,8 +500,8 @@ ffs_mount(struct mount *mp)
 	ump->um_rdonly = true;
 	if ((error = ffs_sb_find(ump)) != 0) {
 		if (error == EINVAL)
-			vfs_mount_error(mp, "ffs: no FFS superblock found on %s",
-			    mp->mnt_source);
+			vfs_mount_error(mp, "ffs: no FFS superblock found "
+			    "on %s", mp->mnt_source);
 		goto out_free;
 	}
 	if ((ump->um_cs = kmem_zalloc(ump->um_ncg * sizeof(*ump->um_cs))) ==

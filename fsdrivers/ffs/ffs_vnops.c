@@ -363,8 +363,8 @@ ffs_read(struct vnode *vp, struct uio *uio, int ioflag)
 		if ((error = ffs_bmap(ip, lbn, &bn, &run)) != 0)
 			break;
 		if (bn == 0) {
-			n = (size_t)MIN(((uint64_t)run << ump->um_bshift) - boff,
-			    avail);
+			n = (size_t)MIN(((uint64_t)run << ump->um_bshift) -
+			    boff, avail);
 			uiozero(n, uio);
 			continue;
 		}
@@ -380,7 +380,8 @@ ffs_read(struct vnode *vp, struct uio *uio, int ioflag)
 			ra[k] = bn + (int64_t)(k + 1) * ump->um_frag;
 			rasz[k] = ffs_blksize(ump, ip, lbn + k + 1);
 		}
-		if ((error = ffs_breadn(ump, bn, size, ra, rasz, nra, &bp)) != 0)
+		error = ffs_breadn(ump, bn, size, ra, rasz, nra, &bp);
+		if (error)
 			break;
 		n = (size_t)MIN((uint64_t)(size - boff), avail);
 		uiomove((uint8_t *)bp->b_data + boff, n, uio);

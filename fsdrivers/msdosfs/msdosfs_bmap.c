@@ -120,9 +120,10 @@ msdosfs_map_ensure(struct msdosfs_node *np)
 			    "no cluster", (unsigned long long)np->n_ino);
 		if (error == 0 && howmany((uint64_t)np->n_size,
 		    pmp->pm_clsize) > np->n_ncl)
-			error = msdosfs_corrupt(pmp, "file inode %llu: %u bytes "
-			    "but %u clusters of %u", (unsigned long long)np->n_ino,
-			    np->n_size, np->n_ncl, pmp->pm_clsize);
+			error = msdosfs_corrupt(pmp, "file inode %llu: %u "
+			    "bytes but %u clusters of %u",
+			    (unsigned long long)np->n_ino, np->n_size,
+			    np->n_ncl, pmp->pm_clsize);
 		if (error == 0)
 			__atomic_store_n(&np->n_mapvalid, true,
 			    __ATOMIC_RELEASE);

@@ -229,7 +229,8 @@ msdosfs_name_eq(const uint16_t *a, size_t alen, const uint16_t *b,
 	if (alen != blen)
 		return false;
 	for (i = 0; i < alen; i++)
-		if (a[i] != b[i] && msdosfs_upcase(a[i]) != msdosfs_upcase(b[i]))
+		if (a[i] != b[i] &&
+		    msdosfs_upcase(a[i]) != msdosfs_upcase(b[i]))
 			return false;
 	return true;
 }

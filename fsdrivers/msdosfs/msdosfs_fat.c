@@ -403,8 +403,8 @@ msdosfs_fat_walk(struct msdosfs_mount *pmp, uint32_t start,
 			break;
 		}
 		if (++n > pmp->pm_ncl) {
-			error = msdosfs_corrupt(pmp, "%s: cluster chain from %u "
-			    "loops", what, start);
+			error = msdosfs_corrupt(pmp, "%s: cluster chain from "
+			    "%u loops", what, start);
 			break;
 		}
 		if (v == cl + 1)

@@ -61,7 +61,7 @@ msdos_put32(uint8_t *p, uint32_t v)
 #define BPB_TOTSEC32	32	/* 4 */
 /* FAT12/16 extended BPB */
 #define BS16_DRVNUM	36	/* 1 */
-#define BS16_STATE	37	/* 1: bit 0 "volume dirty" (Windows NT, Linux) */
+#define BS16_STATE	37	/* 1: bit 0 "volume dirty" (NT, Linux) */
 #define BS16_BOOTSIG	38	/* 1: 0x29 if the next three are valid */
 #define BS16_VOLID	39	/* 4 */
 #define BS16_VOLLAB	43	/* 11 */

@@ -103,9 +103,9 @@ msdosfs_ino_init(struct msdosfs_mount *pmp)
 	return 0;
 out_free:
 	if (im->im_byino != NULL)
-		kmem_free(im->im_byino, IM_MINBUCKETS * sizeof(struct inorec *));
+		kmem_free(im->im_byino, IM_MINBUCKETS * sizeof(*im->im_byino));
 	if (im->im_byloc != NULL)
-		kmem_free(im->im_byloc, IM_MINBUCKETS * sizeof(struct inorec *));
+		kmem_free(im->im_byloc, IM_MINBUCKETS * sizeof(*im->im_byloc));
 	kmem_free(im, sizeof(*im));
 	return error;
 }

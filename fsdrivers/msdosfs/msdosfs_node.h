@@ -46,8 +46,10 @@
  *     busy only under it.
  *   - pm_inolock (a mutex) protects the inode-number map.  It is a leaf.
  *   - n_maplock (a mutex) serialises the lazy load of a node's cluster
- *     map under a shared vnode lock; after the load the map changes only
- *     under the exclusive vnode lock.
+ *     map under a shared vnode lock (after the load the map changes only
+ *     under the exclusive vnode lock), and the access-date update a read
+ *     makes under a shared lock.  Order: n_maplock before pm_fatlock (a
+ *     map load walks the FAT under it).
  */
 #ifndef MSDOSFS_NODE_H
 #define MSDOSFS_NODE_H
@@ -146,12 +148,14 @@ struct msdosfs_node {
 					   none (root, unlinked) */
 	uint32_t	n_dirslot;	/* its slot index in the parent */
 	uint64_t	n_parent;	/* parent directory's inode number */
-	struct msdos_dirent n_de;	/* the short entry, as on disk */
+	struct msdos_dirent n_de;	/* the short entry, as on disk;
+					   de_adate also under n_maplock */
 	uint32_t	n_startcl;	/* first cluster, 0: none */
 	uint32_t	n_size;		/* file size, bytes (0 for dirs) */
 	uint32_t	n_nlink;	/* 1, or 2 + subdirectories */
 	bool		n_unlinked;	/* removed: chain freed on inactive */
-	struct vfs_timespec n_atime;	/* precise, while cached */
+	struct vfs_timespec n_atime;	/* precise, while cached; these
+					   two also under n_maplock */
 	bool		n_atime_set;	/* n_atime is valid */
 	struct vfs_timespec n_ctime;	/* status change: in core only */
 
@@ -282,7 +286,7 @@ void	msdosfs_unix2dos(const struct vfs_timespec *ts, int32_t tzoff,
 /* One directory entry as a scan sees it. */
 struct msdosfs_dirscan {
 	uint32_t	ds_slot;	/* slot of the short entry */
-	uint32_t	ds_first;	/* first slot of the entry (long name) */
+	uint32_t	ds_first;	/* first slot (long name) */
 	uint64_t	ds_loc;		/* device offset of the short entry */
 	struct msdos_dirent ds_de;
 	uint16_t	ds_name[LFN_MAXLEN];	/* long, or decoded short */

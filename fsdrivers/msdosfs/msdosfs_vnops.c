@@ -13,8 +13,9 @@
  * are; a write sets "archive".  Times: the write time (2 s) is the
  * mtime, the creation time (10 ms) the birth time, the access date the
  * atime (while a vnode is cached, the exact atime set last is shown; the
- * disk keeps the day); ctime is kept in core only (FAT has none) and
- * starts as the mtime.  The root has no entry: its times live in core.
+ * disk keeps the day; reads move it once a day, not under noatime);
+ * ctime is kept in core only (FAT has none) and starts as the mtime.
+ * The root has no entry: its times live in core.
  *
  * Every change to a file's short entry is written into the buffer cache
  * at once (msdosfs_node_update), so sync has nothing to gather.
@@ -397,11 +398,13 @@ msdosfs_getattr(struct vnode *vp, struct vattr *va)
 		msdosfs_dos2unix(msdos_get16(de->de_mdate),
 		    msdos_get16(de->de_mtime), 0, pmp->pm_tzoff,
 		    &va->va_mtime);
+		mutex_enter(&np->n_maplock);	/* see read_touch */
 		if (np->n_atime_set)
 			va->va_atime = np->n_atime;
 		else
 			msdosfs_dos2unix(msdos_get16(de->de_adate), 0, 0,
 			    pmp->pm_tzoff, &va->va_atime);
+		mutex_exit(&np->n_maplock);
 		if (msdos_get16(de->de_cdate) != 0)
 			msdosfs_dos2unix(msdos_get16(de->de_cdate),
 			    msdos_get16(de->de_ctime), de->de_ctime_cs,
@@ -508,15 +511,50 @@ msdosfs_setattr(struct vnode *vp, const struct vattr *va)
 
 /* ---- data ---- */
 
+/*
+ * A read moves the access date, at most once a day (the disk keeps no
+ * more), unless the mount is read-only or noatime.  The vnode lock is
+ * only shared here, so n_maplock serialises the readers that race to do
+ * it; writers of n_de hold the exclusive lock and so never overlap.
+ */
+static void
+read_touch(struct msdosfs_node *np)
+{
+	struct msdosfs_mount *pmp = np->n_pmp;
+	struct vfs_timespec now;
+	uint16_t d;
+
+	if (pmp->pm_rdonly || np->n_isroot || np->n_dirloc == 0 ||
+	    (pmp->pm_mp->mnt_flags & MNT_NOATIME))
+		return;
+	vfs_timestamp(&now);
+	msdosfs_unix2dos(&now, pmp->pm_tzoff, &d, NULL, NULL);
+	mutex_enter(&np->n_maplock);
+	if (msdos_get16(np->n_de.de_adate) != d) {
+		msdos_put16(np->n_de.de_adate, d);
+		np->n_atime = now;
+		np->n_atime_set = true;
+		(void)msdosfs_de_write(pmp, np->n_dirloc, &np->n_de);
+	}
+	mutex_exit(&np->n_maplock);
+}
+
 static int
 msdosfs_read(struct vnode *vp, struct uio *uio, int ioflag)
 {
+	struct msdosfs_node *np = VTOMSDOSFS(vp);
+	size_t resid = uio->uio_resid;
+	int error;
+
 	(void)ioflag;
 	if (vp->v_type == VDIR)
 		return EISDIR;
 	if (vp->v_type != VREG)
 		return EINVAL;
-	return msdosfs_data_read(VTOMSDOSFS(vp), uio);
+	error = msdosfs_data_read(np, uio);
+	if (resid > 0)
+		read_touch(np);
+	return error;
 }
 
 static int

@@ -43,7 +43,9 @@
 
 /* What msdosfs (FAT12/16/32 with long names) offers. */
 #define FAT_CAPS	(CAP_UNLINK_OPEN | CAP_LONGNAME | CAP_BIGDIR |	\
-	CAP_DIRNLINK | CAP_PERSIST)
+	CAP_DIRNLINK | CAP_PERSIST | CAP_ATIME)
+#define FAT_KEEP	\
+	" && { [ -z \"$MSDOSFS_KEEP\" ] || ln %I \"$MSDOSFS_KEEP\"/; }"
 
 /*
  * What cd9660 offers on a Rock Ridge image (read-only): owners, modes,
@@ -85,20 +87,22 @@ const struct conf_fs conf_fs_table[] = {
 	 * read-only mount.  FAT has no owners, modes, links, xattrs, holes
 	 * or ns times, is case insensitive, and caps files at 4 GiB - 1.
 	 * "quiet": a chmod FAT cannot store succeeds without effect (as
-	 * Linux's vfat with quiet).
+	 * Linux's vfat with quiet).  FAT_KEEP: with $MSDOSFS_KEEP set, a
+	 * hard link to every image is left there, so that
+	 * tests/drivers/msdosfs can run fsck.fat on each after its case.
 	 */
 	{ "fat12", "msdos", conf_mkimage_cmd,
-	    "truncate -s 128M %I && mkfs.fat -F 12 -s 128 %I", "quiet", NULL,
-	    CAP_WRITE | FAT_CAPS, 0 },
+	    "truncate -s 128M %I && mkfs.fat -F 12 -s 128 %I >/dev/null"
+	    FAT_KEEP, "quiet", NULL, CAP_WRITE | FAT_CAPS, 0 },
 	{ "fat16", "msdos", conf_mkimage_cmd,
-	    "truncate -s 64M %I && mkfs.fat -F 16 -s 4 %I", "quiet", NULL,
-	    CAP_WRITE | FAT_CAPS, 0 },
+	    "truncate -s 64M %I && mkfs.fat -F 16 -s 4 %I >/dev/null"
+	    FAT_KEEP, "quiet", NULL, CAP_WRITE | FAT_CAPS, 0 },
 	{ "fat32", "msdos", conf_mkimage_cmd,
-	    "truncate -s 96M %I && mkfs.fat -F 32 -s 1 %I", "quiet", NULL,
-	    CAP_WRITE | FAT_CAPS, 0 },
+	    "truncate -s 96M %I && mkfs.fat -F 32 -s 1 %I >/dev/null"
+	    FAT_KEEP, "quiet", NULL, CAP_WRITE | FAT_CAPS, 0 },
 	{ "fat-small", "msdos", conf_mkimage_cmd,
-	    "truncate -s 2M %I && mkfs.fat -F 12 %I", "quiet", NULL,
-	    CAP_WRITE | CAP_ENOSPC | FAT_CAPS, CAP_ENOSPC },
+	    "truncate -s 2M %I && mkfs.fat -F 12 %I >/dev/null" FAT_KEEP,
+	    "quiet", NULL, CAP_WRITE | CAP_ENOSPC | FAT_CAPS, CAP_ENOSPC },
 	{ "fat-ro", "msdos", conf_mkimage_cmd,
 	    "truncate -s 2M %I && mkfs.fat -F 12 %I", "ro", NULL,
 	    CAP_RDONLY | FAT_CAPS, 0 },

@@ -64,6 +64,23 @@
 #      xorriso extracts ISO 9660 names in upper case, rumpfuse shows
 #      them in lower case (Linux's and NetBSD's default), so names are
 #      compared case-folded.  Directories deeper than 8 are dropped.
+#   S11 genisoimage records times after 2038 (in directory records and
+#      in TF) with a GMT offset of -96 quarter hours, outside ECMA-119's
+#      -48..+52 (9.1.5); rumpfuse, like Linux, takes an offset out of
+#      range as 0 and shows the source's time, xorriso applies it and is
+#      a day late.
+#   S12 In an ISO 9660:1999 tree (level 4) a name is as recorded: no
+#      ";1" version, any byte; rumpfuse shows them so (as the source),
+#      xorriso strips ";1" and replaces non-ASCII names by hashes.
+#   S13 genisoimage writes PN as (major, minor); RRIP says the two words
+#      are the halves of dev_t, as xorriso and makefs write them.
+#      rumpfuse reads both (a high word 0 means one 32-bit Linux dev_t)
+#      and shows the source's numbers; xorriso cannot restore
+#      genisoimage's large device numbers, so its extraction runs
+#      without devices there.
+#   S14 isoinfo does not follow CL entries (RRIP 4.1.5.1): it shows a
+#      relocated directory only under rr_moved, and nothing where it
+#      belongs; rumpfuse shows it where it belongs.
 #
 # Environment: RUMPFUSE (the daemon), TOP (source root),
 # CD9660_CONFIGS="name ..." (only those).  Needs root, /dev/fuse,
@@ -102,29 +119,34 @@ RR="--ign path:^links/(dir|trailing)$"			# S1
 EMPTY="--ign path:^hl/empty"				# S2
 DIRN="--ign-dirs nlink"					# S3
 GEN="--ign path:^rr_moved --ign nlink:^\.$"		# S4
-MKF="--ign path:^\.rr_moved --ign path:^links/long$"	# S4 S8
+MKF="--ign path:^\.rr_moved --ign path:^links/long$ --ign link:^links/longname$"	# S4 S8
 II="--ign size:^links/ --ign size:/up$ --ign link:^links/root$"	# S5
 EXT="--ign mtime:^links/ --ign mtime:/up$ --ign-files nlink --ign links" # S6
 GLONG="--ign link:^links/long$ --ign size:^links/long$"	# S7
 ZSIZE="--ign-files size"					# S9
 NORR="--ign mode --ign uid --ign gid --ign nlink --ign links"	# S10
+Y2038="--ign mtime:^times/y2(038|100)$"				# S11
+NODEV="--ign path:^special/(null|blk|bigdev|fifo)$"		# S13
+DEEP="--ign path:^deep00/deep01/deep02/deep03/deep04/deep05/deep06/deep07/"
+NOCL="$DEEP"							# S14
 JOL="$NORR --only ^(f[0-9]+|text|bigdir|hl|times)(/|$)"
 ISO="$NORR --only ^(f[0-9]+|text)(/|$)"
 
 # name ~ image command (%I image, %S source) ~ mount options ~
 # source ignores ~ extract ignores (- : no comparison) ~ isoinfo options
-# (empty: no comparison) ~ isoinfo ignores ~ extract flags
+# (empty: no comparison) ~ isoinfo ignores ~ flags: "lower" (compare
+# xorriso's names case-folded), "nodev" (extract without devices)
 CONFIGS="
 xorriso~xorriso -outdev %I -joliet on -map %S / -commit~~$RR $EMPTY~$RR $EMPTY $EXT~-R~$RR $EMPTY $DIRN $II~
 xorriso-zisofs~xorriso -outdev %I -map %S / -set_filter_r --zisofs / -- -commit~~$RR $EMPTY~$RR $EMPTY $EXT~-R~$RR $EMPTY $DIRN $II $ZSIZE~
 xorriso-zisofs2~xorriso -zisofs version_2=on:susp_z2=on:block_size_v2=256k -outdev %I -map %S / -set_filter_r --zisofs / -- -commit~~$RR $EMPTY~$RR $EMPTY $EXT~-R~$RR $EMPTY $DIRN $II $ZSIZE~
-genisoimage-rr~genisoimage -quiet -input-charset utf-8 -R -J -joliet-long -o %I %S~ro~$RR $EMPTY $GEN~$RR $EMPTY $GEN $EXT $GLONG~-R~$RR $EMPTY $GEN $II $GLONG~
-genisoimage-rr-level3~genisoimage -quiet -input-charset utf-8 -R -iso-level 3 -o %I %S~~$RR $EMPTY $GEN~$RR $EMPTY $GEN $EXT $GLONG~-R~$RR $EMPTY $GEN $II $GLONG~
-makefs-rr~makefs -t cd9660 -o rockridge %I %S~ro~$RR $MKF~$RR $MKF $EXT~-R~$RR $MKF $II --ign nlink:^\.rr_moved~
-genisoimage-joliet~genisoimage -quiet -input-charset utf-8 -J -joliet-long -o %I %S~ro~$JOL~$JOL~~~
-genisoimage-level1~genisoimage -quiet -iso-level 1 -o %I %S~ro~$ISO~$NORR --ign path:^deep00/deep01/deep02/deep03/deep04/deep05/deep06/deep07~~~--lower
-genisoimage-level2~genisoimage -quiet -iso-level 2 -o %I %S~~$ISO~$NORR --ign path:^deep00/deep01/deep02/deep03/deep04/deep05/deep06/deep07~~~--lower
-genisoimage-level4~genisoimage -quiet -iso-level 4 -o %I %S~ro~$JOL~$NORR --ign path:^deep00/deep01/deep02/deep03/deep04/deep05/deep06/deep07~~~
+genisoimage-rr~genisoimage -quiet -input-charset utf-8 -R -J -joliet-long -o %I %S~ro~$RR $EMPTY $GEN~$RR $EMPTY $GEN $EXT $GLONG $NODEV $Y2038~-R~$RR $EMPTY $GEN $II $GLONG $NOCL~nodev
+genisoimage-rr-level3~genisoimage -quiet -input-charset utf-8 -R -iso-level 3 -o %I %S~~$RR $EMPTY $GEN~$RR $EMPTY $GEN $EXT $GLONG $NODEV $Y2038~-R~$RR $EMPTY $GEN $II $GLONG $NOCL~nodev
+makefs-rr~makefs -t cd9660 -o rockridge %I %S~ro~$RR $MKF~$RR $MKF $EXT --ign nlink:^\.$~-R~$RR $MKF $II $NOCL --ign nlink:^\.rr_moved~
+genisoimage-joliet~genisoimage -quiet -input-charset utf-8 -J -joliet-long -o %I %S~ro~$JOL~$JOL $Y2038~~~
+genisoimage-level1~genisoimage -quiet -iso-level 1 -o %I %S~ro~$ISO~$NORR $DEEP $Y2038~~~lower
+genisoimage-level2~genisoimage -quiet -iso-level 2 -o %I %S~~$ISO~$NORR $DEEP $Y2038~~~lower
+genisoimage-level4~genisoimage -quiet -iso-level 4 -o %I %S~ro~$JOL~$NORR $DEEP $Y2038 --ign path:^names/~~~
 xorriso-norock~xorriso -outdev %I -joliet on -map %S / -commit~norock~$JOL~-~~~
 "
 
@@ -154,7 +176,7 @@ mount_dump() {	# NAME IMG OPTS OUT
 	return 0
 }
 
-while IFS='~' read -r name cmd opts srcign extign iiopts iiign lower; do
+while IFS='~' read -r name cmd opts srcign extign iiopts iiign flags; do
 	[ -n "$name" ] || continue
 	case " ${CD9660_CONFIGS:-$name} " in
 	*" $name "*) ;;
@@ -185,7 +207,11 @@ while IFS='~' read -r name cmd opts srcign extign iiopts iiign lower; do
 	# what xorriso extracts
 	if [ "$extign" != - ]; then
 		rm -rf "$W/ext"
-		if out=$(xorriso -osirrox on:device_files -indev "$img" \
+		xo=on:device_files
+		lower=
+		case " $flags " in *" nodev "*) xo=on ;; esac
+		case " $flags " in *" lower "*) lower=--lower ;; esac
+		if out=$(xorriso -osirrox $xo -indev "$img" \
 		    -extract / "$W/ext" 2>&1 >/dev/null) &&
 		    $PY dump "$W/ext" "$W/ext.json"; then
 			# shellcheck disable=SC2086

@@ -434,7 +434,8 @@ test_trees(void)
 		CU_ASSERT_EQUAL(a.va_fileid, b.va_fileid);
 		CU_ASSERT_EQUAL(a.va_nlink, 3);
 		/* ".." of a deep (maybe relocated) directory */
-		CU_ASSERT_EQUAL(vfs_sys_lstat("/t/deep/a/b/c/d/e/f/g/h", &a), 0);
+		CU_ASSERT_EQUAL(vfs_sys_lstat("/t/deep/a/b/c/d/e/f/g/h", &a),
+		    0);
 		CU_ASSERT_EQUAL(vfs_sys_lstat("/t/deep/a/b/c/d/e/f/g/h/i/..",
 		    &b), 0);
 		CU_ASSERT_EQUAL(a.va_fileid, b.va_fileid);

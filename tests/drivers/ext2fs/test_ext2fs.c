@@ -61,6 +61,8 @@ static struct image images[] = {
 	    "ssv flags 2", "", false },
 	{ "ext4-tea-u", "-t ext4 -b 1024",
 	    "ssv def_hash_version tea\\nssv flags 2", "", false },
+	{ "ext2-nofiletype", "-t ext2 -b 4096 -O ^filetype,^dir_index", "",
+	    "", false },
 };
 
 static int
@@ -137,6 +139,7 @@ teardown(void)
 
 struct names {
 	char	(*v)[256];
+	enum vtype *t;		/* the type readdir gave */
 	size_t	n, max;
 	size_t	batch;		/* left in this call, or SIZE_MAX */
 };
@@ -148,14 +151,15 @@ names_fill(void *arg, const char *name, size_t len, uint64_t ino,
 	struct names *ns = arg;
 
 	(void)ino;
-	(void)type;
 	(void)next;
 	if (ns->batch == 0)
 		return 1;
 	if (ns->n == ns->max) {
 		ns->max = ns->max ? 2 * ns->max : 64;
 		ns->v = realloc(ns->v, ns->max * sizeof(*ns->v));
+		ns->t = realloc(ns->t, ns->max * sizeof(*ns->t));
 	}
+	ns->t[ns->n] = type;
 	memcpy(ns->v[ns->n], name, len);
 	ns->v[ns->n][len] = '\0';
 	ns->n++;
@@ -267,6 +271,7 @@ compare_tree(const char *kpath, const char *hpath, int depth)
 		snprintf(hc, sizeof(hc), "%s/%s", hpath, ns.v[i]);
 		CU_ASSERT_EQUAL_FATAL(lstat(hc, &hst), 0);
 		CU_ASSERT_EQUAL_FATAL(vfs_sys_lstat(kc, &va), 0);
+		CU_ASSERT_EQUAL(va.va_type, ns.t[i]);
 		CU_ASSERT_EQUAL(va.va_mode, hst.st_mode & 07777);
 		CU_ASSERT_EQUAL(va.va_uid, hst.st_uid);
 		CU_ASSERT_EQUAL(va.va_gid, hst.st_gid);
@@ -291,6 +296,7 @@ compare_tree(const char *kpath, const char *hpath, int depth)
 			CU_ASSERT_EQUAL(va.va_type, VFIFO);
 	}
 	free(ns.v);
+	free(ns.t);
 }
 
 static void
@@ -548,8 +554,10 @@ fuzz_walk(const char *path, int depth)
 	uint64_t off;
 	int fd;
 
+	memset(&ns, 0, sizeof(ns));
 	if (depth > 12 || list_dir(path, &ns) != 0) {
 		free(ns.v);
+		free(ns.t);
 		return;
 	}
 	for (i = 0; i < ns.n && i < 2000; i++) {
@@ -581,6 +589,7 @@ fuzz_walk(const char *path, int depth)
 		}
 	}
 	free(ns.v);
+	free(ns.t);
 }
 
 static void

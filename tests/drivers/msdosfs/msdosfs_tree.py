@@ -4,20 +4,22 @@
 
   msdosfs_tree.py gen DIR SIZE    make a source tree; SIZE "small" (fits
                                   a 1.44 MB floppy) or "big"
-  msdosfs_tree.py work DIR SEED   run a write workload in DIR (a FUSE
+  msdosfs_tree.py work DIR SEED SIZE
+                                  run a write workload in DIR (a FUSE
                                   mount or a host directory: both end the
                                   same): long and UTF-8 names, appends,
-                                  truncates, mass renames and deletes
+                                  truncates, mass renames and deletes;
+                                  SIZE "small" keeps it under 300 KB
   msdosfs_tree.py dump ROOT OUT   write a JSON description of the tree
   msdosfs_tree.py cmp A B [MODE]  compare two dumps; MODE "nomtime" skips
                                   modification times
 
 Names are those FAT keeps: no two differ only in case, none has a
-character FAT forbids, none ends in a dot; all of Unicode's planes
-but mtools cannot read surrogate pairs, so the generated tree keeps to
-the Basic Multilingual Plane.  A dump records per path: type, size, a
-content digest and the mtime in whole seconds, rounded down to even
-(FAT keeps 2 s).
+character FAT forbids, none ends in a dot or a space (mtools drops
+trailing spaces), and all are in the Basic Multilingual Plane (mtools
+cannot read surrogate pairs; the in-process tests cover those).  A
+dump records per path: type, size, a content digest and the mtime in
+whole seconds, rounded down to even (FAT keeps 2 s).
 """
 import hashlib
 import json
@@ -33,7 +35,7 @@ NAMES = [
     "\u00fcber \u00e4\u00f6\u00df", "\u65e5\u672c\u8a9e\u306e\u540d\u524d",
     "\u0395\u03bb\u03bb\u03b7\u03bd\u03b9\u03ba\u03ac",
     "\u0440\u0443\u0441\u0441\u043a\u0438\u0439", "x" * 200,
-    "trailing space ", " leading space", "~tilde", "a", "#hash&amp",
+    " leading space", "~tilde", "a", "#hash&amp",
 ]
 
 
@@ -87,29 +89,31 @@ def gen(d, size):
             os.utime(os.path.join(root, x), (1300000000, 1300000000))
 
 
-def work(d, seed):
+def work(d, seed, size):
     """A write workload that ends the same on any correct filesystem."""
     rnd = random.Random(int(seed))
+    small = size == "small"
+    scale = 10 if small else 1
     w_ = os.path.join(d, "work")
     os.makedirs(w_)
     files = []
-    for i in range(150):
+    for i in range(60 if small else 150):
         nm = "%s %d%s" % (rnd.choice(["Doc", "r\u00e9sum\u00e9", "Data",
                                       "\u6587\u4ef6", "notes"]), i,
                           rnd.choice([".txt", ".TXT", "", ".tar.gz"]))
         p = os.path.join(w_, nm)
-        w(p, pattern(rnd.randrange(0, 20000), (seed, i)))
+        w(p, pattern(rnd.randrange(0, 20000 // scale), (seed, i)))
         files.append(p)
     # appends and truncates
-    for p in files[::3]:
+    for i, p in enumerate(files[::3]):
         with open(p, "ab") as f:
-            f.write(pattern(rnd.randrange(1, 9000), p))
+            f.write(pattern(rnd.randrange(1, 9000 // scale), (seed, -i)))
     for p in files[1::5]:
         os.truncate(p, rnd.randrange(0, 3000))
     for p in files[2::7]:
-        os.truncate(p, rnd.randrange(20000, 70000))
+        os.truncate(p, rnd.randrange(20000, 70000) // scale)
     with open(files[0], "r+b") as f:
-        f.seek(50000)
+        f.seek(50000 // scale)
         f.write(b"after a gap")
     # mass rename (within and across directories), then delete half
     sub = os.path.join(w_, "Renamed Here")
@@ -201,7 +205,7 @@ def main():
     if sys.argv[1] == "gen":
         gen(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "work":
-        work(sys.argv[2], sys.argv[3])
+        work(sys.argv[2], sys.argv[3], sys.argv[4])
     elif sys.argv[1] == "dump":
         dump(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "cmp":

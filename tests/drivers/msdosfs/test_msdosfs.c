@@ -494,6 +494,65 @@ test_fallocate(void)
 	must_unmount(img);
 }
 
+/* The FAT12/16 root cannot grow: ENOSPC when its slots are used up. */
+static void
+test_fixed_root(void)
+{
+	const char *img = tl_mkimg("root", "1440K", "-F 12");
+	char name[64];
+	int i, error = 0;
+
+	must_mount(img, "");
+	for (i = 0; i < 1000 && error == 0; i++) {
+		snprintf(name, sizeof(name), "/m/a long name number %d", i);
+		error = tl_puts(name, "");
+	}
+	CU_ASSERT_EQUAL(error, ENOSPC);
+	CU_ASSERT(i > 40 && i < 224);
+	CU_ASSERT_EQUAL(vfs_sys_mkdir("/m/a new directory", 0755), ENOSPC);
+	CU_ASSERT(vfs_sys_unlink("/m/a long name number 3") == 0);
+	CU_ASSERT(vfs_sys_mkdir("/m/sub", 0755) == 0);
+	/* Subdirectories grow as needed. */
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "/m/sub/a long name number %d", i);
+		CU_ASSERT(tl_puts(name, "") == 0);
+	}
+	must_unmount(img);
+}
+
+/* FAT32 with mirroring off: only the active FAT is used. */
+static void
+test_nomirror(void)
+{
+	const char *img = tl_mkimg("nomirror", "48M", "-F 32 -s 1");
+	struct tl_geom g;
+	uint8_t *f0, *f0after, *f1;
+	size_t fatbytes;
+
+	CU_ASSERT_FATAL(img != NULL && tl_geom(img, 0, &g) == 0);
+	CU_ASSERT(tl_poke16(img, 40, 0x0081) == 0);	/* FAT 1 active */
+	fatbytes = (size_t)g.fatsz * g.bps;
+	f0 = malloc(fatbytes);
+	f0after = malloc(fatbytes);
+	f1 = malloc(fatbytes);
+	CU_ASSERT(tl_pread(img, f0, fatbytes, (off_t)g.fatoff) == 0);
+	must_mount(img, "");
+	CU_ASSERT(tl_puts("/m/file", "in FAT 1 only") == 0);
+	CU_ASSERT(vfs_sys_mkdir("/m/dir", 0755) == 0);
+	must_unmount(NULL);
+	CU_ASSERT(tl_pread(img, f0after, fatbytes, (off_t)g.fatoff) == 0);
+	CU_ASSERT(tl_pread(img, f1, fatbytes, (off_t)(g.fatoff + fatbytes)) ==
+	    0);
+	CU_ASSERT(memcmp(f0, f0after, fatbytes) == 0);
+	CU_ASSERT(memcmp(f0, f1, fatbytes) != 0);
+	must_mount(img, "ro");
+	CU_ASSERT(tl_expects("/m/file", "in FAT 1 only"));
+	must_unmount(NULL);
+	free(f0);
+	free(f0after);
+	free(f1);
+}
+
 /* ---- rename and inode numbers ---- */
 
 static uint64_t
@@ -758,6 +817,8 @@ main(void)
 	CU_add_test(s, "ENOSPC and EFBIG", test_enospc);
 	CU_add_test(s, "unlinked open file", test_unlink_open);
 	CU_add_test(s, "fallocate", test_fallocate);
+	CU_add_test(s, "the FAT12/16 root is full", test_fixed_root);
+	CU_add_test(s, "FAT32 without mirroring", test_nomirror);
 	CU_add_test(s, "rename and inode numbers", test_rename);
 	CU_add_test(s, "dirty bit, FAT copies, FSInfo", test_dirty_bit);
 	CU_add_test(s, "MBR partition and offset", test_partition);

@@ -31,7 +31,8 @@ typedef int	(*vfs_checker_t)(struct mount *mp, int flags,
 /*
  * Register FN as the checker for the filesystem type named FSTYPE (its
  * vfs_name).  Only during vfs_init (fsdrivers_attach), before any
- * vfs_fsck.  EEXIST if one is registered, ENOSPC if the table is full.
+ * vfs_fsck.  EEXIST if another is registered, ENOSPC if the table is
+ * full; registering the same again (a second vfs_init) is fine.
  */
 int	vfs_register_checker(const char *fstype, vfs_checker_t fn);
 
