@@ -13,9 +13,11 @@
  * descriptor) points to: "." must be the first record and point at its
  * own extent, ".." the second.  Its attributes are "."'s Rock Ridge
  * ones, else those of the naming record, else the defaults below.  Its
- * parent is what ".." (or, for a relocated directory, its PL entry)
- * names; a directory reached through a CL entry must name, in PL, the
- * directory holding the CL entry, so relocation can never make a loop.
+ * parent is the directory whose record named it (libisofs' Joliet trees
+ * and genisoimage's plain ones have ".." records naming the directory
+ * itself), or for a relocated directory what its PL entry names, which
+ * must be the directory holding the CL entry; what ".." names when the
+ * directory was reached through "..".
  * Its link count is the recorded one when that is at least 2, else 2 +
  * its subdirectories, counted (libisofs records 1 for every directory;
  * plain ISO 9660 and Joliet have none), or 1 ("unknown", as Linux) when
@@ -165,8 +167,12 @@ node_load_dir(struct cd9660_node *np, const struct cd9660_hint *hint)
 	} else if (dd->de_rr & RR_PL) {
 		np->n_parent = (uint64_t)dd->de_pl << imp->im_bshift;
 		np->n_parent_xar = 0;
+	} else if (de != NULL && hint->h_parent != 0) {
+		/* found by name: the directory that holds its record */
+		np->n_parent = hint->h_parent;
+		np->n_parent_xar = hint->h_parent_xar;
 	} else {
-		np->n_parent = (uint64_t)dd->de_extent << imp->im_bshift;
+		np->n_parent = np->n_dotdot_ext;
 		np->n_parent_xar = dd->de_xar;
 	}
 	if (de != NULL && (de->de_rr & RR_CL) &&

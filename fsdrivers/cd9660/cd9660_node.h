@@ -226,6 +226,7 @@ struct cd9660_hint {
 	uint32_t	h_xar;		/* h_de NULL: XAR blocks */
 	uint32_t	h_depth;	/* a directory: its depth */
 	uint64_t	h_parent;	/* the directory holding h_de */
+	uint32_t	h_parent_xar;	/* its XAR blocks */
 };
 
 /* Log corruption on IMP's mount and return EUCLEAN. */

@@ -88,6 +88,7 @@ cd9660_lookup(struct vnode *dvp, const char *name, size_t len,
 	hint.h_de = de;
 	hint.h_depth = dp->n_depth + 1;
 	hint.h_parent = dp->n_ino;
+	hint.h_parent_xar = dp->n_xar;
 	ino = cd9660_dirent_ino(imp, de);
 	if ((error = vcache_get(dvp->v_mount, ino, &hint, &vp)) != 0)
 		goto out;

@@ -10,7 +10,10 @@
  * so a crash in between leaves the file with two names (fsck.fat repairs
  * that) rather than none.  Everything that can fail for lack of room
  * (the new entry may grow the target directory: ENOSPC) happens before
- * anything is removed.
+ * anything is removed -- except when the target directory is a full
+ * FAT12/16 root and the target exists: then the target's entry goes
+ * first to make room (a failure after that loses the target's name, as
+ * a crash would).
  *
  * The moved file keeps its inode number (msdosfs_ino_move records its new
  * location); a moved directory's ".." is pointed at its new parent, and
@@ -86,7 +89,16 @@ msdosfs_rename(struct vnode *fdvp, struct vnode *fvp, const char *fname,
 		goto out;
 
 	/* 1. The new entry: a copy of the old one under the new name. */
-	if ((error = msdosfs_dir_enter(tdnp, ne, &fnp->n_de)) != 0)
+	error = msdosfs_dir_enter(tdnp, ne, &fnp->n_de);
+	if (error == ENOSPC && tnp != NULL) {
+		/* A full FAT12/16 root: the target's slots make the room. */
+		if ((error = drop_target(tdnp, tnp)) != 0)
+			goto out;
+		tnp = NULL;
+		if ((error = msdosfs_dir_enter(tdnp, ne, &fnp->n_de)) != 0)
+			goto out;
+	}
+	if (error != 0)
 		goto out;
 	/* 2. The old entry goes. */
 	oldslot = fnp->n_dirslot;

@@ -34,12 +34,11 @@
 	CAP_RENAME_EXCHANGE | CAP_FALLOCATE | CAP_SEEK_HOLE | CAP_LONGNAME | \
 	CAP_BIGDIR | CAP_BYTENAMES | CAP_DIRNLINK)
 
-/* What ext2fs on an image made by mkfs.ext4 (defaults) offers. */
-#define EXT4_CAPS	(CAP_SYMLINK | CAP_HARDLINK | CAP_XATTR |	\
-	CAP_SPARSE | CAP_MKNOD | CAP_PERMS | CAP_TIMES_NS | CAP_ATIME |	\
-	CAP_LARGEFILE | CAP_CASE_SENSITIVE | CAP_UNLINK_OPEN |		\
-	CAP_RENAME_EXCHANGE | CAP_LONGNAME | CAP_BIGDIR | CAP_BYTENAMES |	\
-	CAP_DIRNLINK | CAP_PERSIST)
+/* What the read-only ext2fs driver offers on mkfs.ext2/ext4 -d images. */
+#define EXT2_RO_CAPS	(CAP_SYMLINK | CAP_HARDLINK | CAP_XATTR |	\
+	CAP_XATTR_4K | CAP_SPARSE | CAP_MKNOD | CAP_PERMS | CAP_TIMES_NS | \
+	CAP_LARGEFILE | CAP_CASE_SENSITIVE | CAP_SEEK_HOLE | CAP_LONGNAME | \
+	CAP_BIGDIR | CAP_BYTENAMES | CAP_DIRNLINK)
 
 /* What msdosfs (FAT12/16/32 with long names) offers. */
 #define FAT_CAPS	(CAP_UNLINK_OPEN | CAP_LONGNAME | CAP_BIGDIR |	\
@@ -80,7 +79,16 @@ const struct conf_fs conf_fs_table[] = {
 	/* ext2fs mounts read-only so far: rw entries come with writes. */
 	{ "ext4-ro", "ext2fs", conf_mkimage_cmd,
 	    "truncate -s 16M %I && mkfs.ext4 -q -F -d %S %I", "ro",
-	    "lost+found\0", CAP_RDONLY | CAP_SEED | EXT4_CAPS, 0 },
+	    "lost+found\0", CAP_RDONLY | CAP_SEED | CAP_PERSIST | EXT2_RO_CAPS,
+	    0 },
+	{ "ext2-ro", "ext2fs", conf_mkimage_cmd,
+	    "truncate -s 16M %I && mkfs.ext2 -q -F -b 1024 -d %S %I", "ro",
+	    "lost+found\0", CAP_RDONLY | CAP_SEED | CAP_PERSIST | EXT2_RO_CAPS,
+	    0 },
+	{ "ext4-inline-ro", "ext2fs", conf_mkimage_cmd,
+	    "truncate -s 16M %I && mkfs.ext4 -q -F -O inline_data -d %S %I",
+	    "ro", "lost+found\0",
+	    CAP_RDONLY | CAP_SEED | CAP_PERSIST | EXT2_RO_CAPS, 0 },
 	/*
 	 * msdosfs: FAT12 (64 KiB clusters), FAT16 (2 KiB clusters) and
 	 * FAT32 (512-byte clusters), a small FAT12 for ENOSPC and a

@@ -16,7 +16,8 @@
 # rest of the mount keeps working -- never a crash or a hang (every
 # command runs under timeout).  Two well-formed crafted images check
 # what the tools here cannot make small: a multi-extent file and a
-# record Rock Ridge puts entirely in a continuation area.
+# record Rock Ridge puts entirely in a continuation area, and symbolic
+# link components with every flag RRIP defines.
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../../.." && pwd)}
 . "$TOP/tests/lib/tap.sh"
@@ -45,6 +46,7 @@ echo first >"$W/src/a"
 echo second >"$W/src/b"
 for i in $(seq 1 60); do echo "$i" >"$W/src/d/entry-$i"; done
 ln -s f "$W/src/l"
+ln -s x "$W/src/d/vl"
 ln "$W/src/f" "$W/src/d/hard"
 N200=$(printf 'n%.0s' $(seq 1 200))
 echo long >"$W/src/$N200"
@@ -274,6 +276,16 @@ euclean "multi-extent sections of different files" ls d
 fresh rr; eval "$($ISO rec "$W/bad.iso" /d/sub)"
 $ISO poke "$W/bad.iso" $((REC + 25)) 82
 euclean "multi-extent directory" ls d
+
+# Crafted: every SL component flag, on the link d/vl (one component "x",
+# in a directory one level down).  VOLROOT is the volume's root, as seen
+# from the link's directory; HOST (no host name in the kernel) is ".".
+for fl in 02:. 04:.. 08:/ 10:.. 20:. 00:x; do
+	fresh rr; eval "$($ISO rec "$W/bad.iso" /d/vl)"
+	$ISO poke "$W/bad.iso" $((E_SL + 5)) ${fl%%:*}
+	works "SL component flags 0x${fl%%:*} read as '${fl#*:}'" "${fl#*:}" \
+	    readlink d/vl
+done
 
 # ---- zisofs ----
 fresh zf; eval "$($ISO rec "$W/bad.iso" /z)"

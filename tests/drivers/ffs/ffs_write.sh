@@ -101,6 +101,8 @@ churn() {
 	    chown 4321:8765 "$m/seed/sizes/s0000512" &&
 	    chmod 4711 "$m/seed/sizes/s0000513" &&
 	    mkfifo "$m/fifo" && mknod "$m/chr" c 10 200 || return 1
+	python3 -c 'import socket, sys
+socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$m/sock" || return 1
 	# a tail that grows fragment by fragment
 	for i in $(seq 1 40); do
 		head -c 700 /dev/urandom >>"$m/growing" || return 1

@@ -25,8 +25,11 @@
  *    one at a time, and a few hundred copies with random bytes changed
  *    in the metadata, mounted from memory, walked, written to: only
  *    clean errors, never a crash (the sanitizers watch);
- *  - the checker finds damage it is shown (a cleared map bit, a wrong
- *    link count, a lost directory entry).
+ *  - the checker finds damage it is shown (a fragment in use marked
+ *    free, a wrong link count, used inodes marked free);
+ *  - UFS2 extended attributes (an area crafted into an image: no tool
+ *    here writes them) read as user.* and system.*; a bad record is a
+ *    clean error.
  */
 #include <CUnit/Basic.h>
 #include <errno.h>
@@ -595,7 +598,8 @@ test_clean_flag(void)
 /* ---- the checker sees damage ---- */
 
 struct sbinfo {
-	uint32_t	fsize, cblkno, iblkno, ipg;
+	uint32_t	fsize, cblkno, iblkno, ipg, fpg;
+	int64_t		size;
 };
 
 static void
@@ -610,7 +614,81 @@ read_sbinfo(const char *path, struct sbinfo *si)
 	(void)!pread(fd, &si->cblkno, 4, SB + 12);
 	(void)!pread(fd, &si->iblkno, 4, SB + 16);
 	(void)!pread(fd, &si->ipg, 4, SB + 184);
+	(void)!pread(fd, &si->fpg, 4, SB + 188);
+	(void)!pread(fd, &si->size, 8, SB + 1080);
 	close(fd);
+}
+
+/* ---- UFS2 extended attributes (crafted: no tool here writes them) ---- */
+
+static void
+test_xattr(void)
+{
+	/* user "comment" = "hello, ffs"; system "acl" = "abc" */
+	static const uint8_t area[] = {
+		32, 0, 0, 0, 1, 6, 7, 'c', 'o', 'm', 'm', 'e', 'n', 't', 0, 0,
+		'h', 'e', 'l', 'l', 'o', ',', ' ', 'f', 'f', 's', 0, 0, 0, 0,
+		0, 0,
+		24, 0, 0, 0, 2, 5, 3, 'a', 'c', 'l', 0, 0, 0, 0, 0, 0,
+		'a', 'b', 'c', 0, 0, 0, 0, 0,
+	};
+	char path[400], buf[64];
+	struct sbinfo si;
+	struct mount *mp;
+	struct vattr va;
+	uint32_t extsize = sizeof(area);
+	int64_t frag, ext;
+	uint64_t blocks;
+	size_t len;
+	off_t ioff;
+	int fd;
+
+	if (!copy_image(IMG_UFS2, path, sizeof(path)))
+		CU_FAIL_FATAL("no image");
+	mp = mount_rw(path, "ro");
+	CU_ASSERT_EQUAL_FATAL(vfs_sys_stat(MNT "/f1", &va), 0);
+	CU_ASSERT_EQUAL(vfs_unmount(mp, 0), 0);
+	read_sbinfo(path, &si);
+	ioff = ((off_t)(va.va_fileid / si.ipg) * si.fpg + si.iblkno) *
+	    si.fsize + (off_t)(va.va_fileid % si.ipg) * 256;
+	frag = si.size - 1;	/* the last fragment: free data */
+	fd = open(path, O_RDWR);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT(pwrite(fd, area, sizeof(area), frag * si.fsize) ==
+	    (ssize_t)sizeof(area));
+	CU_ASSERT(pwrite(fd, &extsize, 4, ioff + 92) == 4);
+	ext = frag;
+	CU_ASSERT(pwrite(fd, &ext, 8, ioff + 96) == 8);
+	(void)!pread(fd, &blocks, 8, ioff + 24);
+	blocks += si.fsize / 512;
+	CU_ASSERT(pwrite(fd, &blocks, 8, ioff + 24) == 8);
+	close(fd);
+
+	mp = mount_rw(path, "ro");
+	CU_ASSERT_EQUAL(vfs_sys_getxattr(MNT "/f1", "user.comment", buf,
+	    sizeof(buf), &len, 0), 0);
+	CU_ASSERT(len == 10 && memcmp(buf, "hello, ffs", 10) == 0);
+	CU_ASSERT_EQUAL(vfs_sys_getxattr(MNT "/f1", "system.acl", buf,
+	    sizeof(buf), &len, 0), 0);
+	CU_ASSERT(len == 3 && memcmp(buf, "abc", 3) == 0);
+	CU_ASSERT_EQUAL(vfs_sys_getxattr(MNT "/f1", "user.comment", buf, 4,
+	    &len, 0), ERANGE);
+	CU_ASSERT_EQUAL(vfs_sys_getxattr(MNT "/f1", "user.other", buf,
+	    sizeof(buf), &len, 0), ENODATA);
+	CU_ASSERT_EQUAL(vfs_sys_listxattr(MNT "/f1", buf, sizeof(buf), &len,
+	    0), 0);
+	CU_ASSERT(len == 24 && memcmp(buf, "user.comment\0system.acl\0",
+	    24) == 0);
+	CU_ASSERT_EQUAL(vfs_unmount(mp, 0), 0);
+
+	/* a bad record length: a clean error */
+	fd = open(path, O_RDWR);
+	CU_ASSERT(pwrite(fd, "\x21\x00\x00\x00", 4, frag * si.fsize) == 4);
+	close(fd);
+	mp = mount_rw(path, "ro");
+	CU_ASSERT_EQUAL(vfs_sys_getxattr(MNT "/f1", "user.comment", buf,
+	    sizeof(buf), &len, 0), EUCLEAN);
+	CU_ASSERT_EQUAL(vfs_unmount(mp, 0), 0);
 }
 
 static unsigned
@@ -1055,6 +1133,7 @@ main(void)
 	CU_add_test(s, "clean flag, dirty images, features",
 	    test_clean_flag);
 	CU_add_test(s, "the checker finds damage", test_checker_finds);
+	CU_add_test(s, "UFS2 extended attributes", test_xattr);
 	CU_add_test(s, "corrupt fields: clean errors", test_corrupt_fields);
 	CU_add_test(s, "random damage: clean errors", test_fuzz);
 	return cunit_tap_run();

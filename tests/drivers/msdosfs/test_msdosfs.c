@@ -83,7 +83,7 @@ test_types(void)
 			fprintf(stderr, "# %s %s: %llu clusters, fsck %ld\n",
 			    cf[i].size, cf[i].args,
 			    (unsigned long long)sv.f_blocks, ncl);
-		CU_ASSERT_EQUAL(sv.f_blocks, ncl);
+		CU_ASSERT_EQUAL((long)sv.f_blocks, ncl);
 		/* Empty but for the FAT32 root's cluster. */
 		CU_ASSERT_EQUAL(sv.f_bfree + cf[i].fat32, sv.f_blocks);
 		CU_ASSERT(sv.f_flag & VFS_ST_RDONLY);
@@ -517,6 +517,13 @@ test_fixed_root(void)
 		snprintf(name, sizeof(name), "/m/sub/a long name number %d", i);
 		CU_ASSERT(tl_puts(name, "") == 0);
 	}
+	/* Renaming over a file of the full root reuses its slots. */
+	CU_ASSERT(tl_puts("/m/sub/moving in", "moved") == 0);
+	CU_ASSERT_EQUAL(vfs_sys_rename("/m/sub/moving in",
+	    "/m/a long name number 7 but longer"), ENOSPC);
+	CU_ASSERT(vfs_sys_rename("/m/sub/moving in",
+	    "/m/a long name number 7") == 0);
+	CU_ASSERT(tl_expects("/m/a long name number 7", "moved"));
 	must_unmount(img);
 }
 
