@@ -14,10 +14,10 @@
 # refused mount naming the problem, or EUCLEAN ("Structure needs
 # cleaning") or EIO from the operation that meets the damage while the
 # rest of the mount keeps working -- never a crash or a hang (every
-# command runs under timeout).  Two well-formed crafted images check
-# what the tools here cannot make small: a multi-extent file and a
-# record Rock Ridge puts entirely in a continuation area, and symbolic
-# link components with every flag RRIP defines.
+# command runs under timeout).  Well-formed crafted images check what
+# the tools here do not write: a multi-extent file small enough for a
+# test (xorriso splits only files over 4 GiB; see cd9660_large.sh) and
+# symbolic link components with every flag RRIP defines.
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../../.." && pwd)}
 . "$TOP/tests/lib/tap.sh"

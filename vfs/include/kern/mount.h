@@ -14,7 +14,11 @@
 struct blkdev;
 struct vnode;
 
-/* mnt_flags; set before vfs_mount is called, immutable after. */
+/*
+ * mnt_flags: set by the kernel before vfs_mount is called; the driver's
+ * vfs_mount may add MNT_RDONLY (a dirty filesystem mounted read-only, a
+ * read-only medium); immutable after vfs_mount returns.
+ */
 #define MNT_RDONLY	0x0001
 #define MNT_NOATIME	0x0002
 #define MNT_SYNCHRONOUS	0x0004
@@ -41,7 +45,7 @@ struct mount {
 	const struct vfsops *mnt_op;	/* immutable */
 	struct blkdev	*mnt_dev;	/* NULL if the fs needs none; immutable */
 	void		*mnt_data;	/* the driver's, from vfs_mount on */
-	uint32_t	mnt_flags;	/* MNT_*, immutable after mount */
+	uint32_t	mnt_flags;	/* MNT_*, see above */
 	char		*mnt_target;	/* immutable */
 	char		*mnt_source;	/* immutable */
 	struct vfs_opt	*mnt_opts;	/* driver options; immutable */
