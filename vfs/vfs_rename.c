@@ -255,6 +255,7 @@ rn_attempt(struct rn *r, bool *retryp)
 	struct vnode *fvp = NULL, *tvp = NULL, *fvp2 = NULL, *tvp2 = NULL;
 	bool exchange = (r->rn_flags & RENAME_EXCHANGE) != 0;
 	bool hit_child, t_above_f = false, f_above_t = false;
+	bool caseonly = false;
 	int error;
 
 	*retryp = false;
@@ -303,8 +304,21 @@ rn_attempt(struct rn *r, bool *retryp)
 			goto out;
 		}
 	}
-	if (fvp == tvp)
-		goto out;	/* two names of one file: nothing to do */
+	if (fvp == tvp) {
+		/*
+		 * Two names of one file: nothing to do -- unless the mount
+		 * matches names case-blind and this is "foo" -> "FOO" in one
+		 * directory, a rename to a new name as far as the driver is
+		 * concerned (it is given no target vnode).
+		 */
+		if (!(fvp->v_mount->mnt_flags & MNT_NOCASE) || exchange ||
+		    fdvp != tdvp || (r->rn_flen == r->rn_tlen &&
+		    memcmp(r->rn_fname, r->rn_tname, r->rn_flen) == 0))
+			goto out;
+		caseonly = true;
+		vrele(tvp);
+		tvp = NULL;
+	}
 
 	/* (c) */
 	rn_lock_parents(fdvp, tdvp, t_above_f, f_above_t);
@@ -314,6 +328,9 @@ rn_attempt(struct rn *r, bool *retryp)
 		if (error == ENOENT) {
 			tvp2 = NULL;
 			error = 0;
+		} else if (error == 0 && caseonly && tvp2 == fvp) {
+			vrele(tvp2);
+			tvp2 = NULL;
 		}
 	} else if (error == ENOENT) {
 		/* The source went away: let the next attempt say so. */

@@ -54,6 +54,7 @@
 #define CD9660_MAX_CE_LEN	65536	/* bytes in one continuation area */
 #define CD9660_MAX_SUSP		(256 * 1024)	/* SUSP bytes per record */
 #define CD9660_INDEX_MIN	(4 * ISO_SECTOR_SIZE) /* smaller: no index */
+#define CD9660_ZCACHE_MAX	(32ULL << 20)	/* zisofs caches kept */
 
 /* Which tree and which extensions a mount reads. */
 enum cd9660_kind {
@@ -62,7 +63,10 @@ enum cd9660_kind {
 	CD9660_JOLIET,		/* the Joliet tree, UCS-2 names */
 };
 
-/* Per-mount state: mnt_data.  Immutable after cd9660_mount() returns. */
+/*
+ * Per-mount state: mnt_data.  Immutable after cd9660_mount() returns,
+ * except im_zbytes (atomic).
+ */
 struct cd9660_mount {
 	struct mount	*im_mp;
 	struct blkdev	*im_dev;
@@ -83,6 +87,7 @@ struct cd9660_mount {
 	uint64_t	im_fsid;
 	struct vfs_timespec im_vtime;	/* volume creation time */
 	char		im_volid[33];	/* for messages */
+	uint64_t	im_zbytes;	/* atomic: zisofs block caches, bytes */
 };
 
 static inline struct cd9660_mount *

@@ -20,10 +20,12 @@
  * recorded (as Linux does), with a log line.  Damage is EUCLEAN.
  *
  * Decompression goes through kinflate() (the host's zlib, by hypercall).
- * Each node caches its last decompressed block; the cache and the
- * header check are protected by n_lock, which a read holds while it
- * fills the cache (reads of one compressed file are serialised; reads
- * of different files are not).
+ * Each node caches its last decompressed block (32 KiB to 1 MiB); the
+ * cache and the header check are protected by n_lock, which a read
+ * holds while it fills the cache (reads of one compressed file are
+ * serialised; reads of different files are not).  The caches of a
+ * mount hold at most CD9660_ZCACHE_MAX bytes between reads (counted in
+ * im_zbytes): past that, a read drops its node's cache when it is done.
  */
 #include "kern/kern.h"
 #include "kern/inflate.h"
@@ -101,6 +103,21 @@ cd9660_zisofs_init(struct cd9660_node *np, const struct cd9660_dirent *de)
 	return 0;
 }
 
+/* Drop NP's block cache.  n_lock held (or the node unreachable). */
+static void
+zf_drop(struct cd9660_node *np, struct cd9660_zisofs *zf)
+{
+	size_t bsize = (size_t)1 << zf->zf_bshift;
+
+	if (zf->zf_buf == NULL)
+		return;
+	kmem_free(zf->zf_buf, bsize);
+	zf->zf_buf = NULL;
+	zf->zf_cached = UINT64_MAX;
+	__atomic_sub_fetch(&np->n_imp->im_zbytes, (uint64_t)bsize,
+	    __ATOMIC_RELAXED);
+}
+
 void
 cd9660_zisofs_free(struct cd9660_node *np)
 {
@@ -108,8 +125,7 @@ cd9660_zisofs_free(struct cd9660_node *np)
 
 	if (zf == NULL)
 		return;
-	if (zf->zf_buf != NULL)
-		kmem_free(zf->zf_buf, (size_t)1 << zf->zf_bshift);
+	zf_drop(np, zf);
 	kmem_free(zf, sizeof(*zf));
 	np->n_zf = NULL;
 }
@@ -178,9 +194,11 @@ zf_fill(struct cd9660_node *np, struct cd9660_zisofs *zf, uint64_t b)
 	size_t clen, done;
 	int error;
 
-	if (zf->zf_buf == NULL &&
-	    (zf->zf_buf = kmem_alloc((size_t)bsize)) == NULL)
-		return ENOMEM;
+	if (zf->zf_buf == NULL) {
+		if ((zf->zf_buf = kmem_alloc((size_t)bsize)) == NULL)
+			return ENOMEM;
+		atomic_add_64(&np->n_imp->im_zbytes, bsize);
+	}
 	zf->zf_cached = UINT64_MAX;
 	if ((error = cd9660_rawread(np, zf->zf_hdrsize + b * zf->zf_ptrsize,
 	    ptr, 2 * zf->zf_ptrsize)) != 0)
@@ -246,6 +264,8 @@ cd9660_zisofs_read(struct cd9660_node *np, struct uio *uio)
 		n = MIN(n, (uint64_t)uio->uio_resid);
 		uiomove(zf->zf_buf + boff, (size_t)n, uio);
 	}
+	if (atomic_load_relaxed(&np->n_imp->im_zbytes) > CD9660_ZCACHE_MAX)
+		zf_drop(np, zf);
 out:
 	mutex_exit(&np->n_lock);
 	return error;

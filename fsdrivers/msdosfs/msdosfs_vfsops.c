@@ -10,7 +10,8 @@
  *   - a jump instruction (EB or E9) and, for the probe, the 55 AA
  *     signature;
  *   - bytes per sector 512..4096, a power of two; sectors per cluster a
- *     power of two 1..128; at least one reserved sector; 1..16 FATs;
+ *     power of two 1..128; at least one reserved sector; 1..16 FATs; a
+ *     media descriptor F0 or F8..FF;
  *   - total sectors (16- or 32-bit field) fitting the device, FAT size
  *     non-zero, the reserved, FAT and root regions leaving room for data;
  *   - the FAT type from the cluster count, Microsoft's rule: fewer than
@@ -315,6 +316,8 @@ bpb_setup(struct msdosfs_mount *pmp, const uint8_t *bs, uint64_t devsize)
 		return bpb_bad(pmp, "reserved sectors", rsvd);
 	if (nfats == 0 || nfats > MSDOSFS_MAXFATS)
 		return bpb_bad(pmp, "number of FATs", nfats);
+	if (bs[BPB_MEDIA] != 0xf0 && bs[BPB_MEDIA] < 0xf8)
+		return bpb_bad(pmp, "media descriptor", bs[BPB_MEDIA]);
 	if (totsec == 0 || (uint64_t)totsec * bps > devsize)
 		return bpb_bad(pmp, "total sectors beyond the device", totsec);
 	if (fatsz == 0)
@@ -548,6 +551,7 @@ msdosfs_mount(struct mount *mp)
 		goto out_free;
 	mp->mnt_data = pmp;
 	mp->mnt_namemax = NAME_MAX;
+	mp->mnt_flags |= MNT_NOCASE;	/* "foo" -> "FOO" is a real rename */
 	mp->mnt_maxfilesize = MSDOSFS_MAXFILESIZE;
 	mp->mnt_linkmax = MSDOSFS_MAXDIRSLOTS;
 	msdosfs_dos2unix((0 << DD_YEAR_SHIFT) | (1 << DD_MONTH_SHIFT) | 1, 0,

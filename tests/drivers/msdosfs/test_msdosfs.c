@@ -67,6 +67,15 @@ test_types(void)
 		{ "64M", "-F 32 -S 4096 -s 1", true },
 		/* below 65525 clusters: mtools reads it as FAT16 */
 		{ "20M", "-F 32 -s 1", true },
+		/* every cluster size mkfs.fat offers, 512 B to 256 KiB */
+		{ "12M", "-F 16 -s 2", false },
+		{ "24M", "-F 16 -s 4", false },
+		{ "48M", "-F 16 -s 8", false },
+		{ "96M", "-F 16 -s 16", false },
+		{ "192M", "-F 16 -s 32", false },
+		{ "384M", "-F 16 -s 64", false },
+		{ "768M", "-F 16 -s 128", false },
+		{ "1600M", "-F 32 -S 2048 -s 128", true },
 	};
 	struct vfs_statvfs sv;
 	const char *img;

@@ -66,6 +66,7 @@ test_bpb(void)
 		{ "reserved sectors 0", 14, 2, 0 },
 		{ "no FAT", 16, 1, 0 },
 		{ "200 FATs", 16, 1, 200 },
+		{ "media descriptor", 21, 1, 0x12 },
 		{ "no root entries", 17, 2, 0 },
 		{ "total sectors past the device", 32, 4, 200000 },
 		{ "no FAT sectors", 22, 2, 0 },
