@@ -412,8 +412,14 @@ run(struct rf_opts *o, const char *argv0)
 	kopts = kernel_options(o);
 	rf_log(LOG_DEBUG, "vfs_mount(%s, %s, \"%s\")", o->fstype, o->source,
 	    kopts);
+	/*
+	 * Mount as the user running the daemon, as Linux does: filesystems
+	 * without owners (FAT) default to the mounting user's ids.
+	 */
+	vfs_pub_setcred((uint32_t)getuid(), (uint32_t)getgid(), 0, NULL);
 	error = vfs_mount(o->fstype, o->source, "/", kopts, &b.b_mp, errbuf,
 	    sizeof(errbuf));
+	vfs_pub_setcred_root();
 	g_free(kopts);
 	if (error != 0) {
 		rf_log(LOG_ERR, "cannot mount %s: %s", o->source,
