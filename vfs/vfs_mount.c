@@ -589,6 +589,8 @@ mount_common(const struct mount_args *ma, struct mount **mpp, char *errbuf,
 			goto out;
 	}
 	mp->mnt_op = ops;
+	if (rwexplicit)
+		flags |= MNT_RWEXPLICIT;
 	mp->mnt_flags = flags;
 	mp->mnt_fsid = fnv1a(mp->mnt_source) ^
 	    (++mnt_fsidgen * 0x9e3779b97f4a7c15ULL);

@@ -8,8 +8,8 @@
  * Mount, in order:
  *   1. The medium is read-only: a mount that did not ask for "ro" is
  *      made read-only (the kernel then refuses every write with EROFS).
- *      When the kernel can say that "rw" was asked for explicitly
- *      (MNT_RWEXPLICIT), that mount is refused with EROFS instead.
+ *      When "rw" was asked for explicitly (MNT_RWEXPLICIT), that mount
+ *      is refused with EROFS instead.
  *   2. Find the sessions (cd9660_session.c) and take the last, or the
  *      one "session=N" (1-based, as xorriso -toc counts) names, or the
  *      one starting at "sbsector=S".
@@ -253,13 +253,11 @@ cd9660_mount(struct mount *mp)
 	int error;
 
 	if (!vfs_isrdonly(mp)) {
-#ifdef MNT_RWEXPLICIT
 		if (mp->mnt_flags & MNT_RWEXPLICIT) {
 			vfs_mount_error(mp, "cd9660: ISO 9660 is read-only; "
 			    "mount it without \"rw\"");
 			return EROFS;
 		}
-#endif
 		klog(KLOG_INFO, "cd9660 (%s): ISO 9660 is read-only; mounting "
 		    "read-only", mp->mnt_source);
 		mp->mnt_flags |= MNT_RDONLY;

@@ -524,7 +524,14 @@ ffs_mount(struct mount *mp)
 				    "although %s (force_dirty_rw): errors "
 				    "already there may spread",
 				    mp->mnt_source, why);
-			else {
+			else if (mp->mnt_flags & MNT_RWEXPLICIT) {
+				vfs_mount_error(mp, "ffs: %s cannot be mounted "
+				    "read-write: %s; mount it read-only, or "
+				    "add force_dirty_rw to take the risk",
+				    mp->mnt_source, why);
+				error = EROFS;
+				goto out_free;
+			} else {
 				klog(KLOG_WARN, "ffs: %s: mounting read-only "
 				    "because %s; force_dirty_rw would mount "
 				    "it read-write anyway", mp->mnt_source,
