@@ -314,6 +314,18 @@ fi
     tap_ok "$tag: put -a then get -a keeps hard links" ||
     tap_fail "$tag: put -a then get -a keeps hard links" ""
 
+# The FFS checker (rumpfuse-fsck) judges every FFS image fsu wrote.
+for ver in 1 2; do
+	IMG=$WORK/ffs$ver.img
+	[ -f "$IMG" ] || continue
+	if [ -z "${FSCK:-}" ] || [ ! -x "$FSCK" ]; then
+		tap_skip "ffs$ver: rumpfuse-fsck finds the image clean" "no checker"
+	else
+		tap_check "ffs$ver: rumpfuse-fsck finds the image clean" \
+		    "$FSCK" "$IMG"
+	fi
+done
+
 # ---- chmod: octal and symbolic modes on files and directories, every
 # start mode against every spec, as GNU chmod computes them ----
 CM=$WORK/chmod
