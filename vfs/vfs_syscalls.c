@@ -503,30 +503,31 @@ vfs_sys_lseek(int fd, int64_t off, int whence, uint64_t *newoffp)
 	return error;
 }
 
-int
-vfs_sys_fsync(int fd)
+static int
+sys_fsync(int fd, bool datasync)
 {
 	struct file *fp;
 	int error;
 
 	if ((error = fd_get_io(fd, &fp)) != 0)
 		return error;
-	error = vfs_pub_fsync(fp->f_vp, false);
+	error = vfs_pub_fsync(fp->f_vp, datasync);
 	fd_put(fp);
 	return error;
 }
 
 int
+vfs_sys_fsync(int fd)
+{
+
+	return sys_fsync(fd, false);
+}
+
+int
 vfs_sys_fdatasync(int fd)
 {
-	struct file *fp;
-	int error;
 
-	if ((error = fd_get_io(fd, &fp)) != 0)
-		return error;
-	error = vfs_pub_fsync(fp->f_vp, true);
-	fd_put(fp);
-	return error;
+	return sys_fsync(fd, true);
 }
 
 int
