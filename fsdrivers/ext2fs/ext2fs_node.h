@@ -6,12 +6,15 @@
  * validated copy of one on-disk inode), plus the functions the driver's
  * files export to one another.
  *
- * The driver is read-only for now.  Everything in a mount and in a node
- * is written once while it is being set up (vfs_mount, vfs_loadvnode)
- * and is immutable afterwards, so readers holding the vnode lock shared
- * need no further locking; the one exception is n_nextread, a read-ahead
- * hint read and written with relaxed atomics (a lost update only costs
- * read-ahead).
+ Mutability: the geometry in a mount is immutable after mount; the
+ * group descriptors (um_gdt), the superblock copy's counts, orphan head
+ * and features (um_sb) and the allocation rotor change under um_lock.
+ * A node's fields change only with its vnode lock held exclusive, so
+ * readers holding it shared need no further locking; the exception is
+ * n_nextread, a read-ahead hint read and written with relaxed atomics
+ * (a lost update only costs read-ahead).  The write path's contract
+ * (transactions, allocation, directory and map changes) is in
+ * ext2fs_write.h.
  *
  * Files: ext2fs_vfsops.c (mount, superblock, group descriptors, statvfs),
  * ext2fs_inode.c (inode load and decode), ext2fs_bmap.c (block maps and
@@ -33,10 +36,14 @@
 
 #define EXT2FS_NAME	"ext2fs"
 
-/* Per-mount state: mnt_data.  Immutable after ext2fs_mount() returns. */
+struct ext2fs_trans;
+
+/* Per-mount state: mnt_data.  Locking: see the top of this file. */
 struct ext2fs_mount {
 	struct mount	*um_mp;
 	struct blkdev	*um_dev;
+	bool		um_ronly;	/* read-only mount: no transactions */
+	kmutex_t	um_lock;	/* gdt, sb counts, rotor, orphans */
 	struct ext2_super um_sb;	/* the superblock (after replay) */
 	uint32_t	um_bsize;	/* block size, bytes */
 	uint32_t	um_bshift;	/* log2(um_bsize) */
@@ -57,7 +64,9 @@ struct ext2fs_mount {
 	uint32_t	um_csum_seed;	/* crc32c seed for metadata_csum */
 	uint32_t	um_hash_seed[4];	/* htree hash seed */
 	bool		um_hash_unsigned;	/* s_flags UNSIGNED_HASH */
-	uint8_t		*um_gdt;	/* um_ngroups * um_desc_size */
+	uint8_t		*um_gdt;	/* um_ngroups * um_desc_size; um_lock */
+	uint32_t	um_last_group;	/* um_lock: directory spread rotor */
+	struct ext2fs_trans *um_trans;	/* ext2fs_trans.c's; NULL when ro */
 	/* Journal replay (read-only mounts replay into pinned buffers). */
 	uint64_t	*um_replayed;	/* fs blocks replayed */
 	size_t		um_nreplayed;
@@ -103,7 +112,12 @@ EXT2_FSBTODB(const struct ext2fs_mount *ump, uint64_t blk)
 	return (daddr_t)(blk << (ump->um_bshift - DEV_BSHIFT));
 }
 
-/* In-core inode: vp->v_data.  Immutable after ext2fs_node_load(). */
+/*
+ * In-core inode: vp->v_data.  Fields change with the vnode lock held
+ * exclusive; n_raw is the on-disk form, whose i_block area (extent root,
+ * block map, inline data, fast symlink) is authoritative, while the
+ * decoded fields below are encoded back by ext2fs_node_update().
+ */
 struct ext2fs_node {
 	struct ext2fs_mount *n_ump;
 	struct vnode	*n_vnode;	/* NULL for internal nodes */
@@ -123,6 +137,8 @@ struct ext2fs_node {
 	bool		n_has_btime;
 	uint64_t	n_rdev;		/* Linux encoding */
 	uint64_t	n_nextread;	/* relaxed atomic: read-ahead hint */
+	uint64_t	n_lastalloc;	/* last physical block allocated */
+	bool		n_orphan;	/* on the orphan list */
 };
 
 static inline struct ext2fs_node *
