@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "bridge.h"
+#include "notify.h"
 
 bool	rf_debug;
 static bool rf_syslog;		/* daemonized: log to syslog */
@@ -458,6 +459,7 @@ run(struct rf_opts *o, const char *argv0)
 	}
 	raise_readahead(o->mountpoint, o->max_readahead);
 	daemon_ready();
+	rf_notify_ready(o->source, o->mountpoint);
 
 	res = run_loop(o, se);
 	status = 0;
@@ -465,6 +467,7 @@ run(struct rf_opts *o, const char *argv0)
 		rf_log(LOG_ERR, "FUSE session: %s", strerror(-res));
 		status = 1;
 	}
+	rf_notify_stopping();
 	fuse_session_unmount(se);
 out_signals:
 	fuse_remove_signal_handlers(se);
