@@ -40,6 +40,17 @@
 	CAP_LARGEFILE | CAP_CASE_SENSITIVE | CAP_SEEK_HOLE | CAP_LONGNAME | \
 	CAP_BIGDIR | CAP_BYTENAMES | CAP_DIRNLINK)
 
+/*
+ * Read-write ext2/3/4: everything the read path offers, plus unlink
+ * while open, rename exchange, fallocate, access times.  EXT2FS_KEEP:
+ * with $EXT2FS_KEEP set, a hard link to every image is left there, so
+ * that tests/drivers/ext2fs can run e2fsck -fn on each after its case.
+ */
+#define EXT2_RW_CAPS	(EXT2_RO_CAPS | CAP_WRITE | CAP_PERSIST |	\
+	CAP_UNLINK_OPEN | CAP_RENAME_EXCHANGE | CAP_FALLOCATE | CAP_ATIME)
+#define EXT2_KEEP	\
+	" && { [ -z \"$EXT2FS_KEEP\" ] || ln %I \"$EXT2FS_KEEP\"/; }"
+
 /* What msdosfs (FAT12/16/32 with long names) offers. */
 #define FAT_CAPS	(CAP_UNLINK_OPEN | CAP_LONGNAME | CAP_BIGDIR |	\
 	CAP_DIRNLINK | CAP_PERSIST | CAP_ATIME)
@@ -76,7 +87,31 @@ const struct conf_fs conf_fs_table[] = {
 	    CAP_WRITE | CAP_ENOSPC | TMPFS_CAPS, CAP_ENOSPC },
 	{ "tmpfs-ro", "tmpfs", NULL, NULL, "ro", NULL,
 	    CAP_RDONLY | TMPFS_CAPS, 0 },
-	/* ext2fs mounts read-only so far: rw entries come with writes. */
+	/*
+	 * ext2fs read-write: ext4 as mke2fs makes it (metadata_csum,
+	 * 64bit, flex_bg, extents, dir_index), ext4 with inline_data,
+	 * ext4 without checksums, ext3 (journal, block maps), ext2 with
+	 * 1 KiB blocks (no journal), a small ext4 for ENOSPC; then the
+	 * read-only seeded images.
+	 */
+	{ "ext4-rw", "ext2fs", conf_mkimage_cmd,
+	    "truncate -s 64M %I && mkfs.ext4 -q -F %I" EXT2_KEEP, "",
+	    "lost+found\0", EXT2_RW_CAPS, 0 },
+	{ "ext4-inline-rw", "ext2fs", conf_mkimage_cmd,
+	    "truncate -s 64M %I && mkfs.ext4 -q -F -O inline_data %I"
+	    EXT2_KEEP, "", "lost+found\0", EXT2_RW_CAPS, 0 },
+	{ "ext4-nocsum-rw", "ext4", conf_mkimage_cmd,
+	    "truncate -s 64M %I && mkfs.ext4 -q -F -O ^metadata_csum,^64bit "
+	    "%I" EXT2_KEEP, "", "lost+found\0", EXT2_RW_CAPS, 0 },
+	{ "ext3-rw", "ext3", conf_mkimage_cmd,
+	    "truncate -s 64M %I && mkfs.ext3 -q -F %I" EXT2_KEEP, "",
+	    "lost+found\0", EXT2_RW_CAPS, 0 },
+	{ "ext2-rw", "ext2", conf_mkimage_cmd,
+	    "truncate -s 32M %I && mkfs.ext2 -q -F -b 1024 %I" EXT2_KEEP, "",
+	    "lost+found\0", EXT2_RW_CAPS, 0 },
+	{ "ext4-small", "ext2fs", conf_mkimage_cmd,
+	    "truncate -s 4M %I && mkfs.ext4 -q -F %I" EXT2_KEEP, "",
+	    "lost+found\0", CAP_ENOSPC | EXT2_RW_CAPS, CAP_ENOSPC },
 	{ "ext4-ro", "ext2fs", conf_mkimage_cmd,
 	    "truncate -s 16M %I && mkfs.ext4 -q -F -d %S %I", "ro",
 	    "lost+found\0", CAP_RDONLY | CAP_SEED | CAP_PERSIST | EXT2_RO_CAPS,
