@@ -471,6 +471,9 @@ susp_continue(struct susp_walk *w)
 	uint8_t *buf;
 	int error;
 
+	/* Consumed: an empty area names no further one (fuzzing found a
+	   CE entry of length 0 that made the caller loop forever). */
+	w->sw_have_ce = false;
 	if (len == 0)
 		return 0;
 	if (w->sw_nce >= CD9660_MAX_CE)
