@@ -20,6 +20,7 @@
  * and feeds this harness the seed corpus and the regression images.
  */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,7 @@
 #define FUZZ_MAXDEPTH	12
 #define FUZZ_MAXENTRIES	4000	/* entries visited per image */
 #define FUZZ_MAXREAD	(1u << 20)	/* bytes read per file */
+#define FUZZ_MAXTOTAL	(8u << 20)	/* bytes read per image */
 #define FUZZ_MAXIMAGE	(64u << 20)
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -47,6 +49,8 @@ int	LLVMFuzzerInitialize(int *argc, char ***argv);
 
 struct walk {
 	unsigned	entries;
+	uint64_t	bytes;		/* read so far, all files */
+	uint64_t	anc[FUZZ_MAXDEPTH + 2];	/* inode numbers of the path */
 	char		buf[65536];
 	char		xbuf[65536];
 };
@@ -100,14 +104,28 @@ read_file(struct walk *w, struct vnode *vp, uint64_t size)
 
 	if (vfs_pub_open(vp, 0) != 0)
 		return;
-	for (off = 0; off < size && off < FUZZ_MAXREAD; off += done) {
+	for (off = 0; off < size && off < FUZZ_MAXREAD &&
+	    w->bytes < FUZZ_MAXTOTAL; off += done) {
 		if (vfs_pub_read(vp, w->buf, sizeof(w->buf), off, &done) != 0 ||
 		    done == 0)
 			break;
+		w->bytes += done;
 	}
 	(void)vfs_pub_seek(vp, 0, SEEK_DATA, &res);
 	(void)vfs_pub_seek(vp, 0, SEEK_HOLE, &res);
 	(void)vfs_pub_close(vp, 0);
+}
+
+/* Is INO on the path walked to here?  (A damaged tree may loop.) */
+static bool
+ancestor(const struct walk *w, int depth, uint64_t ino)
+{
+	int i;
+
+	for (i = 0; i <= depth; i++)
+		if (w->anc[i] == ino)
+			return true;
+	return false;
 }
 
 static void
@@ -146,8 +164,11 @@ walk_dir(struct walk *w, struct vnode *dvp, int depth)
 					(void)vfs_pub_readlink(vp, w->buf,
 					    sizeof(w->buf), &len);
 				else if (va.va_type == VDIR &&
-				    depth < FUZZ_MAXDEPTH)
+				    depth < FUZZ_MAXDEPTH &&
+				    !ancestor(w, depth, va.va_fileid)) {
+					w->anc[depth + 1] = va.va_fileid;
 					walk_dir(w, vp, depth + 1);
+				}
 			}
 			vfs_pub_vrele(vp);
 		}
@@ -228,8 +249,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    &mp, err, sizeof(err)) != 0)
 		return 0;
 	w.entries = 0;
+	w.bytes = 0;
 	(void)vfs_pub_statvfs(mp, &sv);
 	if (vfs_pub_root(mp, &root) == 0) {
+		struct vattr va;
+
+		w.anc[0] = vfs_pub_getattr(root, &va) == 0 ? va.va_fileid : 0;
 		read_xattrs(&w, root);
 		walk_dir(&w, root, 0);
 #if FUZZ_WRITE
