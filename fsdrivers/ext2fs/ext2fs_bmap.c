@@ -15,14 +15,29 @@
  *
  * Also here: ext2fs_read_buf / ext2fs_read_all, reading file contents
  * into kernel memory for symlinks and xattr-value inodes.
+ *
+ * Nothing decoded is cached between calls: every lookup re-reads the
+ * root from n_raw and the tree blocks through the buffer cache, so the
+ * write path (ext2fs_extent_write.c, ext2fs_ind_write.c) may change
+ * the map at any time under the vnode lock.  An extent block that
+ * passed the checks at depth D is marked in its buffer (b_private =
+ * &ext2fs_ext_ok[D]) and not checked again (nor its crc32c recomputed)
+ * while the buffer stays cached: buffers start with b_private NULL, so
+ * a block read from the device is always checked; the write path keeps
+ * the nodes it changes valid and their checksums set; freed blocks
+ * lose their buffers (ext2fs_trans_forget).  Exports
+ * ext2fs_ext_check_node to that write path.
  */
 #include "kern/kern.h"
 #include "kern/buf.h"
 
 #include "ext2fs_fs.h"
 #include "ext2fs_node.h"
+#include "ext2fs_write.h"
 
 #define EXT2_EXT_LBLK_LIMIT	((uint64_t)1 << 32)
+/* b_private marks of checked extent blocks, by depth: see above. */
+static const int ext2fs_ext_ok[EXT2_EXT_MAX_DEPTH + 1];
 /*
  * The longest run reported: past the end of a map everything is a hole,
  * and a caller must be able to multiply a run by the block size.
@@ -46,8 +61,9 @@ ext2fs_max_lblocks(const struct ext2fs_node *np)
 /*
  * Validate the node NODE (LEN bytes: 60 for the root in i_block, a block
  * otherwise) that should be at depth DEPTH.  A root passes DEPTH < 0.
+ * Also used by the write path (ext2fs_extent_write.c).
  */
-static int
+int
 ext2fs_ext_check_node(struct ext2fs_node *np, const uint8_t *node, size_t len,
     int depth, uint64_t blkno)
 {
@@ -176,10 +192,13 @@ ext2fs_ext_bmap(struct ext2fs_node *np, uint64_t lblk, uint64_t *pblkp,
 		nodeblk = child;
 		node = bp->b_data;
 		depth--;
+		if (bp->b_private == &ext2fs_ext_ok[depth])
+			continue;
 		error = ext2fs_ext_check_node(np, node, ump->um_bsize, depth,
 		    nodeblk);
 		if (error)
 			goto out;
+		bp->b_private = (void *)(uintptr_t)&ext2fs_ext_ok[depth];
 	}
 
 	/* A leaf: the last extent starting at or before LBLK. */

@@ -14,20 +14,47 @@
  * root hides its index inside the slack of "..", and interior index
  * blocks look like one empty record spanning the block.
  *
- * Readdir cookies are byte offsets in the directory and stay valid as
- * long as the directory is unchanged; a cookie that is not the start of
- * an entry resumes at the next entry.  Inline directories (the parent
- * inode number, then records in the rest of i_block and in the
- * "system.data" attribute) use "." = 0, ".." = 1, and for the records
- * their offset in i_block + system.data (>= 4).
+ * A block that passed these checks is marked in its buffer (b_private =
+ * &ext2fs_dir_ok_leaf or &ext2fs_dir_ok_dx, by the kind it was checked
+ * as) and is not checked again while the buffer stays cached: a buffer
+ * is created with b_private NULL, so a block (re)read from the device
+ * is always checked; the write path only stores valid records and sets
+ * the checksums before it releases a block; and freed blocks lose their
+ * buffers (ext2fs_trans_forget).  Lookups thus do not recompute a
+ * block's crc32c each time.
+ *
+ * Readdir cookies are byte offsets in the directory; a cookie that is
+ * not the start of an entry resumes at the next entry.  The write path
+ * (ext2fs_dir_write.c) keeps them meaningful while the directory
+ * changes: an entry is added in the slack of a record or in a new last
+ * block, a removed entry's space is merged into the record before it,
+ * so an entry never moves to a lower offset and resuming never skips an
+ * entry that stayed; only an htree leaf split moves entries (to a new
+ * last block, so they may be seen twice, never missed).  Inline
+ * directories (the parent inode number, then records in the rest of
+ * i_block and in the "system.data" attribute) use the cookies the same
+ * directory has once converted to a block: "." = 0, ".." = 12, and for
+ * a record at offset OFF (>= 4) of i_block + system.data, OFF + 20 --
+ * the conversion copies the records behind a 12-byte "." and ".." in
+ * that order, so a cookie survives it.
+ *
+ * Also exports to the write path (ext2fs_write.h, "added by ext2-dir"):
+ * ext2fs_dirent_namelen, ext2fs_dir_area, ext2fs_inline_dir_load.
  */
 #include "kern/kern.h"
 #include "kern/buf.h"
 
 #include "ext2fs_fs.h"
 #include "ext2fs_node.h"
+#include "ext2fs_write.h"
+
+/* b_private marks of a checked directory buffer: see above. */
+static const int ext2fs_dir_ok_leaf, ext2fs_dir_ok_dx;
 
 #define EXT2_INLINE_DOTDOT_SIZE	4
+/* Cookie of inline offset OFF: as in the block the directory becomes. */
+#define EXT2_INLINE_COOKIE_BIAS						\
+	(2 * EXT2_DIR_REC_LEN(2) - EXT2_INLINE_DOTDOT_SIZE)
 
 uint32_t
 ext2fs_rec_len(const struct ext2fs_mount *ump, e2le16_t v)
@@ -41,7 +68,7 @@ ext2fs_rec_len(const struct ext2fs_mount *ump, e2le16_t v)
 	return (len & 65532) | ((len & 3) << 16);
 }
 
-static uint32_t
+uint32_t
 ext2fs_dirent_namelen(const struct ext2fs_mount *ump,
     const struct ext2_dirent *de)
 {
@@ -125,6 +152,7 @@ ext2fs_dir_getblk(struct ext2fs_node *np, uint64_t lblk, struct buf **bpp,
 	struct buf *bp;
 	size_t len = ump->um_bsize;
 	uint32_t count_offset = 0;
+	const int *mark;
 	bool dx = false;
 	int error;
 
@@ -162,6 +190,9 @@ ext2fs_dir_getblk(struct ext2fs_node *np, uint64_t lblk, struct buf **bpp,
 			count_offset = sizeof(struct ext2_dirent);
 		}
 	}
+	mark = dx ? &ext2fs_dir_ok_dx : &ext2fs_dir_ok_leaf;
+	if (bp->b_private == mark)
+		goto out_ok;
 	if (ump->um_metadata_csum) {
 		if (dx && !ext2fs_dx_csum_ok(np, data, count_offset)) {
 			error = ext2fs_corrupt(ump,
@@ -183,6 +214,8 @@ ext2fs_dir_getblk(struct ext2fs_node *np, uint64_t lblk, struct buf **bpp,
 	}
 	if ((error = ext2fs_dirents_check(np, data, len, lblk)) != 0)
 		goto out_brelse;
+	bp->b_private = (void *)(uintptr_t)mark;
+out_ok:
 	*bpp = bp;
 	*dxp = dx;
 	return 0;
@@ -193,7 +226,7 @@ out_brelse:
 }
 
 /* Length of the record area of a block (without the checksum tail). */
-static size_t
+size_t
 ext2fs_dir_area(const struct ext2fs_node *np, bool dx)
 {
 	if (np->n_ump->um_metadata_csum && !dx)
@@ -296,7 +329,7 @@ ext2fs_dir_fill(struct ext2fs_node *np, const uint8_t *data, size_t len,
 
 /* ---- inline directories ---- */
 
-static int
+int
 ext2fs_inline_dir_load(struct ext2fs_node *np, uint8_t **bufp, size_t *lenp)
 {
 	int error;
@@ -330,27 +363,30 @@ ext2fs_inline_readdir(struct ext2fs_node *np, uint64_t *cookie,
 	if ((error = ext2fs_inline_dir_load(np, &buf, &len)) != 0)
 		return error;
 	if (*cookie == 0) {
-		if (fill(arg, ".", 1, np->n_ino, VDIR, 1) != 0)
+		if (fill(arg, ".", 1, np->n_ino, VDIR,
+		    EXT2_DIR_REC_LEN(1)) != 0)
 			goto out;
-		*cookie = 1;
+		*cookie = EXT2_DIR_REC_LEN(1);
 	}
-	if (*cookie == 1) {
+	if (*cookie <= EXT2_DIR_REC_LEN(1)) {
 		if (fill(arg, "..", 2, e2_ld32(buf), VDIR,
-		    EXT2_INLINE_DOTDOT_SIZE) != 0)
+		    2 * EXT2_DIR_REC_LEN(2)) != 0)
 			goto out;
-		*cookie = EXT2_INLINE_DOTDOT_SIZE;
+		*cookie = 2 * EXT2_DIR_REC_LEN(2);
 	}
 	error = ext2fs_dir_fill(np, buf + EXT2_INLINE_DOTDOT_SIZE,
 	    EXT2_IBLOCK_BYTES - EXT2_INLINE_DOTDOT_SIZE,
-	    EXT2_INLINE_DOTDOT_SIZE, cookie, fill, arg, &stop);
+	    EXT2_INLINE_DOTDOT_SIZE + EXT2_INLINE_COOKIE_BIAS, cookie, fill,
+	    arg, &stop);
 	if (error || stop)
 		goto out;
 	if (len > EXT2_IBLOCK_BYTES)
 		error = ext2fs_dir_fill(np, buf + EXT2_IBLOCK_BYTES,
-		    len - EXT2_IBLOCK_BYTES, EXT2_IBLOCK_BYTES, cookie, fill,
+		    len - EXT2_IBLOCK_BYTES,
+		    EXT2_IBLOCK_BYTES + EXT2_INLINE_COOKIE_BIAS, cookie, fill,
 		    arg, &stop);
-	if (error == 0 && !stop && *cookie < len)
-		*cookie = len;
+	if (error == 0 && !stop && *cookie < len + EXT2_INLINE_COOKIE_BIAS)
+		*cookie = len + EXT2_INLINE_COOKIE_BIAS;
 out:
 	kmem_free(buf, len);
 	return error;

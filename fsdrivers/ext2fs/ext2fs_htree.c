@@ -16,13 +16,16 @@
  * hash, odd sizes) makes it answer EAGAIN so that the caller searches
  * linearly, as Linux does; checksum errors are EUCLEAN.
  *
- * Exports ext2fs_htree_lookup and ext2fs_dirhash.
+ * Exports ext2fs_htree_lookup and ext2fs_dirhash, and to the write path
+ * ext2fs_htree_lookup_blk (ext2fs_write.h).  Index changes live in
+ * ext2fs_htree_write.c.
  */
 #include "kern/kern.h"
 #include "kern/buf.h"
 
 #include "ext2fs_fs.h"
 #include "ext2fs_node.h"
+#include "ext2fs_write.h"
 
 #define EXT2_HTREE_EOF_32BIT	0x7fffffffU
 #define EXT2_HTREE_MAXLEVELS	3
@@ -297,6 +300,17 @@ int
 ext2fs_htree_lookup(struct ext2fs_node *np, const char *name, size_t len,
     uint32_t *inop)
 {
+	return ext2fs_htree_lookup_blk(np, name, len, inop, NULL);
+}
+
+/*
+ * ext2fs_htree_lookup, also giving the leaf block that holds NAME in
+ * *LBLKP (if not NULL).
+ */
+int
+ext2fs_htree_lookup_blk(struct ext2fs_node *np, const char *name, size_t len,
+    uint32_t *inop, uint64_t *lblkp)
+{
 	struct ext2fs_mount *ump = np->n_ump;
 	struct dx_frame fr[EXT2_HTREE_MAXLEVELS];
 	const struct ext2_dx_root_info *info;
@@ -350,7 +364,8 @@ ext2fs_htree_lookup(struct ext2fs_node *np, const char *name, size_t len,
 		}
 		if ((error = ext2fs_dir_getblk(np, leaf, &bp, &dx, NULL)) != 0)
 			goto out;
-		if (bp == NULL || dx) {
+		/* without checksums an emptied leaf looks like a node */
+		if (bp == NULL || (dx && ump->um_metadata_csum)) {
 			if (bp != NULL)
 				brelse(bp);
 			error = EAGAIN;
@@ -361,6 +376,8 @@ ext2fs_htree_lookup(struct ext2fs_node *np, const char *name, size_t len,
 		    sizeof(struct ext2_dirent_tail) : 0), name, len, inop);
 		brelse(bp);
 		if (found) {
+			if (lblkp != NULL)
+				*lblkp = leaf;
 			error = 0;
 			goto out;
 		}

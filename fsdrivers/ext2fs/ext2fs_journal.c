@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * ext2fs_journal.c -- replaying an ext3/ext4 (jbd2) journal into memory.
+ * ext2fs_journal.c -- replaying an ext3/ext4 (jbd2) journal: into memory
+ * for a read-only mount, in place for a read-write one.
  *
  * The journal is a ring of blocks in the journal inode: block 0 is the
  * journal superblock (big-endian, like every jbd2 structure), the log
@@ -38,12 +39,22 @@
  * blocks see the replayed contents, and the splice path sees them as
  * dirty and reads through the cache instead.  ext2fs_journal_release()
  * invalidates them at unmount.
+ *
+ * A read-write mount (um_ronly false) replays for real: the same pinned
+ * buffers are unpinned and written in place, flushed, then the journal
+ * superblock says the log is empty (s_start 0, s_sequence after the last
+ * replayed transaction), flushed, then needs_recovery is cleared in the
+ * superblock (jcheckpoint).  A crash at any point replays the same log
+ * again.  The journal writer (ext2fs_trans.c) takes over from there.
  */
 #include "kern/kern.h"
 #include "kern/buf.h"
 
+#include "kern/blkdev.h"
+
 #include "ext2fs_fs.h"
 #include "ext2fs_node.h"
+#include "ext2fs_write.h"
 
 #define JBD2_INCOMPAT_KNOWN						\
 	(JBD2_FEATURE_INCOMPAT_REVOKE | JBD2_FEATURE_INCOMPAT_64BIT |	\
@@ -515,9 +526,12 @@ out:
 	return error;
 }
 
-/* Walk the log from START/SEQ, building the replay map. */
+/*
+ * Walk the log from START/SEQ, building the replay map.  *NEXTP: the id
+ * after the last committed transaction.
+ */
 static int
-jwalk(struct jctx *jc, uint32_t start, uint32_t seq)
+jwalk(struct jctx *jc, uint32_t start, uint32_t seq, uint32_t *nextp)
 {
 	const struct jbd2_header *h;
 	uint32_t pos = start, tid = seq, type;
@@ -579,8 +593,9 @@ jwalk(struct jctx *jc, uint32_t start, uint32_t seq)
 		return ext2fs_corrupt(jc->ump, "journal: log does not end");
 	jc->nstage = 0;		/* the uncommitted tail */
 	klog(KLOG_INFO, "ext2fs: %s: journal: replaying transactions %u..%u "
-	    "(%zu blocks) in memory", jc->ump->um_mp->mnt_source, seq,
-	    tid - 1, jc->nent);
+	    "(%zu blocks)%s", jc->ump->um_mp->mnt_source, seq,
+	    tid - 1, jc->nent, jc->ump->um_ronly ? " in memory" : "");
+	*nextp = tid;
 	return error;
 }
 
@@ -635,6 +650,83 @@ jinstall(struct jctx *jc)
 	return 0;
 }
 
+/*
+ * Read-write mounts: clear needs_recovery in the superblock in place
+ * (the replayed copy when the superblock was in the journal).
+ */
+static int
+jsb_clear_recover(struct jctx *jc)
+{
+	struct ext2fs_mount *ump = jc->ump;
+	struct ext2_super *sb;
+	struct buf *bp;
+	int error;
+
+	if ((error = ext2fs_bread(ump, EXT2_SBOFF >> ump->um_bshift, 0,
+	    "superblock", 0, &bp)) != 0)
+		return error;
+	sb = (struct ext2_super *)((uint8_t *)bp->b_data +
+	    (EXT2_SBOFF & (ump->um_bsize - 1)));
+	sb->s_feature_incompat = e2_mkle32(e2_le32(sb->s_feature_incompat) &
+	    ~(uint32_t)EXT2F_INCOMPAT_RECOVER);
+	if (e2_le32(sb->s_feature_ro_compat) & EXT2F_ROCOMPAT_METADATA_CSUM)
+		ext2fs_sb_csum_set(sb);
+	if ((error = bwrite(bp)) != 0)
+		return error;
+	return blkdev_flush(ump->um_dev);
+}
+
+/*
+ * Read-write mounts: the replayed blocks (pinned by jinstall) go to
+ * their places, then the journal is emptied (s_start 0, s_sequence NEXT)
+ * and needs_recovery cleared, each step durable before the next.  A
+ * crash in between replays the same log again.
+ */
+static int
+jcheckpoint(struct jctx *jc, uint32_t next)
+{
+	struct ext2fs_mount *ump = jc->ump;
+	struct jbd2_super *js;
+	static const uint8_t zero[4];
+	struct buf *bp;
+	uint32_t crc;
+	size_t i;
+	int error;
+
+	for (i = 0; i < ump->um_nreplayed; i++)
+		bunpin(ump->um_dev, EXT2_FSBTODB(ump, ump->um_replayed[i]));
+	if ((error = bsync(ump->um_dev)) != 0)
+		return error;
+	if ((error = jread(jc, 0, &bp)) != 0)
+		return error;
+	js = bp->b_data;
+	js->s_start = e2_mkbe32(0);
+	js->s_sequence = e2_mkbe32(next);
+	if (jc->csum) {
+		crc = ext2fs_crc32c(~0U, js, offsetof(struct jbd2_super,
+		    s_checksum));
+		crc = ext2fs_crc32c(crc, zero, 4);
+		crc = ext2fs_crc32c(crc, js->s_users, sizeof(*js) -
+		    offsetof(struct jbd2_super, s_users));
+		js->s_checksum = e2_mkbe32(crc);
+	}
+	if ((error = bwrite(bp)) != 0)
+		return error;
+	if ((error = blkdev_flush(ump->um_dev)) != 0)
+		return error;
+	if ((error = jsb_clear_recover(jc)) != 0)
+		return error;
+	/* Written: nothing left to drop at unmount. */
+	if (ump->um_replayed != NULL)
+		kmem_free(ump->um_replayed, ump->um_replayed_cap *
+		    sizeof(*ump->um_replayed));
+	ump->um_replayed = NULL;
+	ump->um_nreplayed = ump->um_replayed_cap = 0;
+	klog(KLOG_INFO, "ext2fs: %s: journal replayed and emptied",
+	    ump->um_mp->mnt_source);
+	return 0;
+}
+
 static void
 jctx_free(struct jctx *jc)
 {
@@ -661,7 +753,7 @@ int
 ext2fs_journal_replay(struct ext2fs_mount *ump)
 {
 	struct jctx jc;
-	uint32_t ino = e2_le32(ump->um_sb.s_journal_inum), start, seq;
+	uint32_t ino = e2_le32(ump->um_sb.s_journal_inum), start, seq, next = 0;
 	int error;
 
 	memset(&jc, 0, sizeof(jc));
@@ -685,8 +777,12 @@ ext2fs_journal_replay(struct ext2fs_mount *ump)
 	}
 	if ((error = jsb_load(&jc, &start, &seq)) != 0)
 		goto out;
-	if (start == 0)
-		goto out;	/* clean journal */
+	if (start == 0) {
+		/* Clean journal: only the flag is left to clear. */
+		if (!ump->um_ronly)
+			error = jsb_clear_recover(&jc);
+		goto out;
+	}
 	for (jc.nhash = 64; jc.nhash < (jc.last - jc.first) / 4 &&
 	    jc.nhash < 65536; jc.nhash <<= 1)
 		continue;
@@ -696,9 +792,12 @@ ext2fs_journal_replay(struct ext2fs_mount *ump)
 		goto out;
 	}
 	jc.v1sum = ~0U;
-	if ((error = jwalk(&jc, start, seq)) != 0)
+	if ((error = jwalk(&jc, start, seq, &next)) != 0)
 		goto out;
-	error = jinstall(&jc);
+	if ((error = jinstall(&jc)) != 0)
+		goto out;
+	if (!ump->um_ronly)
+		error = jcheckpoint(&jc, next);
 out:
 	if (error == EUCLEAN)
 		vfs_mount_error(ump->um_mp, "ext2fs: the journal is corrupt "

@@ -71,6 +71,8 @@ struct ext2fs_mount {
 	uint64_t	*um_replayed;	/* fs blocks replayed */
 	size_t		um_nreplayed;
 	size_t		um_replayed_cap;	/* allocated entries */
+	uint16_t	um_mount_state;	/* immutable: s_state at a rw mount,
+					   restored at unmount (ext2-trans) */
 };
 
 static inline struct ext2fs_mount *
@@ -139,6 +141,11 @@ struct ext2fs_node {
 	uint64_t	n_nextread;	/* relaxed atomic: read-ahead hint */
 	uint64_t	n_lastalloc;	/* last physical block allocated */
 	bool		n_orphan;	/* on the orphan list */
+	bool		n_released;	/* vnode lock: ext2fs_node_release done
+					   by VOP_INACTIVE (ext2-vnops) */
+	bool		n_atime_dirty;	/* um_lock: n_atime changed by a reader
+					   (shared vnode lock, under um_lock),
+					   not yet written (ext2-vnops) */
 };
 
 static inline struct ext2fs_node *

@@ -11,6 +11,7 @@
 
 #include "ext2fs_fs.h"
 #include "ext2fs_node.h"
+#include "ext2fs_write.h"
 
 bool
 ext2fs_blk_valid(const struct ext2fs_mount *ump, uint64_t blk, uint64_t count)
@@ -54,4 +55,62 @@ ext2fs_bread(struct ext2fs_mount *ump, uint64_t blk, int nra,
 	}
 	return breadn(ump->um_dev, EXT2_FSBTODB(ump, blk), ump->um_bsize,
 	    rablks, rasizes, n, bpp);
+}
+
+void
+ext2fs_touch(struct ext2fs_node *np, unsigned which)
+{
+	struct vfs_timespec now;
+
+	ext2fs_now(&now);
+	ext2fs_node_settime(np, which, &now);
+}
+
+bool
+ext2fs_isdir(const struct ext2fs_node *np)
+{
+	return (np->n_mode & S_IFMT) == S_IFDIR;
+}
+
+bool
+ext2fs_frozen(const struct ext2fs_node *np)
+{
+	return (np->n_flags & (EXT2_IMMUTABLE_FL | EXT2_APPEND_FL)) != 0;
+}
+
+/*
+ * => DP is a directory, locked exclusive; the caller holds a handle.
+ * => A count that would pass EXT2FS_LINK_MAX (or is already 1, "too many
+ *    to count") becomes 1, and the DIR_NLINK ro_compat feature is set
+ *    if it was not.  The caller writes DP back (ext2fs_node_update).
+ */
+int
+ext2fs_dir_nlink_inc(struct ext2fs_node *dp)
+{
+	struct ext2fs_mount *ump = dp->n_ump;
+	bool feature = false;
+
+	if (dp->n_nlink != 1 && dp->n_nlink < EXT2FS_LINK_MAX) {
+		dp->n_nlink++;
+		return 0;
+	}
+	dp->n_nlink = 1;
+	mutex_enter(&ump->um_lock);
+	if (!EXT2_HAS_ROCOMPAT(ump, EXT2F_ROCOMPAT_DIR_NLINK)) {
+		ump->um_rocompat |= EXT2F_ROCOMPAT_DIR_NLINK;
+		ump->um_sb.s_feature_ro_compat = e2_mkle32(
+		    e2_le32(ump->um_sb.s_feature_ro_compat) |
+		    EXT2F_ROCOMPAT_DIR_NLINK);
+		feature = true;
+	}
+	mutex_exit(&ump->um_lock);
+	return feature ? ext2fs_sb_dirty(ump) : 0;
+}
+
+/* => A count of 1 (uncounted) stays 1; a directory keeps at least 2. */
+void
+ext2fs_dir_nlink_dec(struct ext2fs_node *dp)
+{
+	if (dp->n_nlink > 2)
+		dp->n_nlink--;
 }

@@ -14,21 +14,35 @@
  *      descriptor size (64bit), the checksum under metadata_csum.
  *   2. Feature policy: an INCOMPAT feature the driver cannot read is
  *      refused with a message naming it; RO_COMPAT features that matter
- *      for reading (bigalloc, verity, ...) likewise; the rest only matter
- *      for writing, and writing is refused altogether for now (EROFS:
- *      the driver is read-only; every writing vnode op is an EROFS stub).
+ *      for reading (bigalloc, verity, ...) likewise.  A read-write mount
+ *      of a filesystem with a feature the write path cannot keep right
+ *      (ext2fs_rw_refusal: quota, project, mmp, ea_inode, fast_commit,
+ *      orphan_file, an external journal, ...) is refused when "rw" was
+ *      explicit, else mounted read-only with a warning.
  *   3. Read the group descriptors (32- or 64-byte, classic or meta_bg
  *      layout) and validate each: checksum (crc16 for gdt_csum, crc32c
  *      for metadata_csum), bitmaps and inode table inside the filesystem
  *      (inside the group unless flex_bg), unused-inode count.
  *   4. If the journal needs recovery (and "norecovery" was not given),
- *      replay it into pinned buffers (ext2fs_journal.c) and repeat 1-3
- *      from the replayed blocks.
+ *      replay it (ext2fs_journal.c: into pinned buffers on a read-only
+ *      mount, in place on a read-write one) and repeat 1-3 from the
+ *      replayed blocks.
  *   5. Check that the root inode is a directory.
+ *   6. Read-write: count the mount, mark an ext2 filesystem not clean
+ *      while mounted (a journaled one is marked by needs_recovery),
+ *      start the transactions (ext2fs_trans_init) and finish the orphans
+ *      left by a crash.
  *
- * Life cycle: the mount state (struct ext2fs_mount) is built here and
- * never changes until unmount, which drops the replayed buffers and frees
- * it.  Vnodes are loaded by ext2fs_loadvnode and freed by VOP_RECLAIM.
+ * Life cycle: the geometry in struct ext2fs_mount is fixed at mount; the
+ * descriptors and the superblock's counts change under um_lock and reach
+ * the disk through ext2fs_gd_dirty / ext2fs_sb_dirty (in the running
+ * transaction).  Unmount restores the state the filesystem had at mount
+ * (clean or not), commits, empties the journal and clears needs_recovery
+ * (ext2fs_trans_fini), then drops the replayed buffers and frees it.
+ * Vnodes are loaded by ext2fs_loadvnode (from disk, or a new node handed
+ * over as the hint) and freed by VOP_RECLAIM.
+ *
+ * Also exports the descriptor and superblock part of ext2fs_write.h.
  */
 #include "kern/kern.h"
 #include "kern/blkdev.h"
@@ -38,6 +52,7 @@
 
 #include "ext2fs_fs.h"
 #include "ext2fs_node.h"
+#include "ext2fs_write.h"
 
 #define EXT2FS_LINK_MAX	65000
 
@@ -106,7 +121,7 @@ ext2fs_test_root(uint32_t a, uint32_t b)
 }
 
 /* Does group G hold a superblock backup (and descriptor copies)? */
-static bool
+bool
 ext2fs_bg_has_super(const struct ext2fs_mount *ump, uint32_t g)
 {
 	if (g == 0)
@@ -122,7 +137,7 @@ ext2fs_bg_has_super(const struct ext2fs_mount *ump, uint32_t g)
 	    ext2fs_test_root(g, 7);
 }
 
-static uint64_t
+uint64_t
 ext2fs_group_first_block(const struct ext2fs_mount *ump, uint32_t g)
 {
 	return (uint64_t)g * ump->um_bpg + ump->um_first_data_block;
@@ -422,6 +437,245 @@ ext2fs_sb_reread(struct ext2fs_mount *ump, struct ext2_super *sb)
 	return 0;
 }
 
+/* ---- group descriptors and the superblock, for the write path ---- */
+
+/* ext2fs_fs.h has no 16-bit encoder. */
+static e2le16_t
+ext2fs_mkle16(uint16_t x)
+{
+	e2le16_t v = { { (uint8_t)x, (uint8_t)(x >> 8) } };
+
+	return v;
+}
+
+static bool
+ext2fs_gd_wide(const struct ext2fs_mount *ump)
+{
+	return ump->um_desc_size >= EXT2_MIN_DESC_SIZE_64;
+}
+
+uint64_t
+ext2fs_gd_block_bitmap(const struct ext2fs_mount *ump,
+    const struct ext2_gd *gd)
+{
+	uint64_t v = e2_le32(gd->bg_block_bitmap_lo);
+
+	if (ext2fs_gd_wide(ump))
+		v |= (uint64_t)e2_le32(gd->bg_block_bitmap_hi) << 32;
+	return v;
+}
+
+uint64_t
+ext2fs_gd_inode_bitmap(const struct ext2fs_mount *ump,
+    const struct ext2_gd *gd)
+{
+	uint64_t v = e2_le32(gd->bg_inode_bitmap_lo);
+
+	if (ext2fs_gd_wide(ump))
+		v |= (uint64_t)e2_le32(gd->bg_inode_bitmap_hi) << 32;
+	return v;
+}
+
+uint64_t
+ext2fs_gd_inode_table(const struct ext2fs_mount *ump,
+    const struct ext2_gd *gd)
+{
+	uint64_t v = e2_le32(gd->bg_inode_table_lo);
+
+	if (ext2fs_gd_wide(ump))
+		v |= (uint64_t)e2_le32(gd->bg_inode_table_hi) << 32;
+	return v;
+}
+
+/* A 32-bit count split into two 16-bit halves (the high one if wide). */
+static uint32_t
+ext2fs_gd_get16x2(const struct ext2fs_mount *ump, const e2le16_t *lo,
+    const e2le16_t *hi)
+{
+	uint32_t v = e2_le16(*lo);
+
+	if (ext2fs_gd_wide(ump))
+		v |= (uint32_t)e2_le16(*hi) << 16;
+	return v;
+}
+
+static void
+ext2fs_gd_set16x2(const struct ext2fs_mount *ump, e2le16_t *lo,
+    e2le16_t *hi, uint32_t n)
+{
+	KASSERT(ext2fs_gd_wide(ump) || n <= UINT16_MAX);
+	*lo = ext2fs_mkle16((uint16_t)n);
+	if (ext2fs_gd_wide(ump))
+		*hi = ext2fs_mkle16((uint16_t)(n >> 16));
+}
+
+uint32_t
+ext2fs_gd_free_blocks(const struct ext2fs_mount *ump,
+    const struct ext2_gd *gd)
+{
+	return ext2fs_gd_get16x2(ump, &gd->bg_free_blocks_count_lo,
+	    &gd->bg_free_blocks_count_hi);
+}
+
+void
+ext2fs_gd_set_free_blocks(const struct ext2fs_mount *ump,
+    struct ext2_gd *gd, uint32_t n)
+{
+	ext2fs_gd_set16x2(ump, &gd->bg_free_blocks_count_lo,
+	    &gd->bg_free_blocks_count_hi, n);
+}
+
+uint32_t
+ext2fs_gd_free_inodes(const struct ext2fs_mount *ump,
+    const struct ext2_gd *gd)
+{
+	return ext2fs_gd_get16x2(ump, &gd->bg_free_inodes_count_lo,
+	    &gd->bg_free_inodes_count_hi);
+}
+
+void
+ext2fs_gd_set_free_inodes(const struct ext2fs_mount *ump,
+    struct ext2_gd *gd, uint32_t n)
+{
+	ext2fs_gd_set16x2(ump, &gd->bg_free_inodes_count_lo,
+	    &gd->bg_free_inodes_count_hi, n);
+}
+
+uint32_t
+ext2fs_gd_used_dirs(const struct ext2fs_mount *ump,
+    const struct ext2_gd *gd)
+{
+	return ext2fs_gd_get16x2(ump, &gd->bg_used_dirs_count_lo,
+	    &gd->bg_used_dirs_count_hi);
+}
+
+void
+ext2fs_gd_set_used_dirs(const struct ext2fs_mount *ump,
+    struct ext2_gd *gd, uint32_t n)
+{
+	ext2fs_gd_set16x2(ump, &gd->bg_used_dirs_count_lo,
+	    &gd->bg_used_dirs_count_hi, n);
+}
+
+uint32_t
+ext2fs_gd_itable_unused(const struct ext2fs_mount *ump,
+    const struct ext2_gd *gd)
+{
+	return ext2fs_gd_get16x2(ump, &gd->bg_itable_unused_lo,
+	    &gd->bg_itable_unused_hi);
+}
+
+void
+ext2fs_gd_set_itable_unused(const struct ext2fs_mount *ump,
+    struct ext2_gd *gd, uint32_t n)
+{
+	ext2fs_gd_set16x2(ump, &gd->bg_itable_unused_lo,
+	    &gd->bg_itable_unused_hi, n);
+}
+
+/*
+ * Bitmap checksums (metadata_csum only): crc32c of the bitmap's bytes
+ * that cover the group (blocks or inodes per group / 8), the low half
+ * in the 32-byte part, the high half in the wide part.
+ */
+void
+ext2fs_gd_set_block_bitmap_csum(const struct ext2fs_mount *ump,
+    struct ext2_gd *gd, const uint8_t *bits)
+{
+	uint32_t crc;
+
+	if (!ump->um_metadata_csum)
+		return;
+	crc = ext2fs_block_bitmap_csum(ump, bits);
+	gd->bg_block_bitmap_csum_lo = ext2fs_mkle16((uint16_t)crc);
+	if (ext2fs_gd_wide(ump))
+		gd->bg_block_bitmap_csum_hi =
+		    ext2fs_mkle16((uint16_t)(crc >> 16));
+}
+
+void
+ext2fs_gd_set_inode_bitmap_csum(const struct ext2fs_mount *ump,
+    struct ext2_gd *gd, const uint8_t *bits)
+{
+	uint32_t crc;
+
+	if (!ump->um_metadata_csum)
+		return;
+	crc = ext2fs_inode_bitmap_csum(ump, bits);
+	gd->bg_inode_bitmap_csum_lo = ext2fs_mkle16((uint16_t)crc);
+	if (ext2fs_gd_wide(ump))
+		gd->bg_inode_bitmap_csum_hi =
+		    ext2fs_mkle16((uint16_t)(crc >> 16));
+}
+
+struct ext2_gd *
+ext2fs_gd_mut(struct ext2fs_mount *ump, uint32_t g)
+{
+	KASSERT(mutex_owned(&ump->um_lock));
+	KASSERT(g < ump->um_ngroups);
+	return (struct ext2_gd *)(ump->um_gdt + (size_t)g * ump->um_desc_size);
+}
+
+/*
+ * The descriptor block is taken busy before um_lock: nobody waits for a
+ * descriptor block while holding um_lock (callers of this function do
+ * not hold it), so the order cannot cycle.  Only group G's descriptor is
+ * copied: every other one reaches the buffer through its own call, and
+ * the last call for a group always copies its newest state.
+ */
+int
+ext2fs_gd_dirty(struct ext2fs_mount *ump, uint32_t g)
+{
+	uint8_t *gd;
+	struct buf *bp;
+	size_t off;
+	int error;
+
+	KASSERT(g < ump->um_ngroups);
+	KASSERT(!ump->um_ronly);
+	error = ext2fs_bread(ump, ext2fs_descriptor_loc(ump,
+	    g / ump->um_descs_per_block), 0, "group descriptor", 0, &bp);
+	if (error)
+		return error;
+	off = (size_t)(g % ump->um_descs_per_block) * ump->um_desc_size;
+	mutex_enter(&ump->um_lock);
+	gd = ump->um_gdt + (size_t)g * ump->um_desc_size;
+	ext2fs_gd_csum_set(ump, g, gd);
+	memcpy((uint8_t *)bp->b_data + off, gd, ump->um_desc_size);
+	mutex_exit(&ump->um_lock);
+	ext2fs_trans_dirty(ump, bp);
+	return 0;
+}
+
+/* The superblock's byte offset inside its filesystem block. */
+static uint64_t
+ext2fs_sb_blk(const struct ext2fs_mount *ump, size_t *offp)
+{
+	*offp = EXT2_SBOFF & (ump->um_bsize - 1);
+	return EXT2_SBOFF >> ump->um_bshift;
+}
+
+int
+ext2fs_sb_dirty(struct ext2fs_mount *ump)
+{
+	struct buf *bp;
+	size_t off;
+	uint64_t blk;
+	int error;
+
+	KASSERT(!ump->um_ronly);
+	blk = ext2fs_sb_blk(ump, &off);
+	if ((error = ext2fs_bread(ump, blk, 0, "superblock", 0, &bp)) != 0)
+		return error;
+	mutex_enter(&ump->um_lock);
+	if (ump->um_metadata_csum)
+		ext2fs_sb_csum_set(&ump->um_sb);
+	memcpy((uint8_t *)bp->b_data + off, &ump->um_sb, sizeof(ump->um_sb));
+	mutex_exit(&ump->um_lock);
+	ext2fs_trans_dirty(ump, bp);
+	return 0;
+}
+
 static int
 ext2fs_check_root(struct ext2fs_mount *ump)
 {
@@ -439,20 +693,106 @@ ext2fs_check_root(struct ext2fs_mount *ump)
 	return error;
 }
 
+/*
+ * Why the filesystem cannot be written, or NULL.  Everything mke2fs
+ * makes by default for ext2, ext3 and ext4 is writable; the rest either
+ * needs code the write path does not have or would be left inconsistent.
+ */
+static const char *
+ext2fs_rw_refusal(const struct ext2fs_mount *ump, bool norecovery)
+{
+	static const struct ext2fs_feature compat_bad[] = {
+		{ EXT2F_COMPAT_FAST_COMMIT, "fast_commit" },
+		{ EXT2F_COMPAT_ORPHAN_FILE, "orphan_file" },
+		{ EXT2F_COMPAT_EXCLUDE_BITMAP, "exclude_bitmap" },
+	};
+	static const struct ext2fs_feature rocompat_bad[] = {
+		{ EXT2F_ROCOMPAT_QUOTA, "quota" },
+		{ EXT2F_ROCOMPAT_PROJECT, "project" },
+		{ EXT2F_ROCOMPAT_BIGALLOC, "bigalloc" },
+		{ EXT2F_ROCOMPAT_VERITY, "verity" },
+		{ EXT2F_ROCOMPAT_HAS_SNAPSHOT, "snapshot" },
+		{ EXT2F_ROCOMPAT_REPLICA, "replica" },
+		{ EXT2F_ROCOMPAT_READONLY, "read-only" },
+		{ EXT2F_ROCOMPAT_SHARED_BLOCKS, "shared_blocks" },
+		{ EXT2F_ROCOMPAT_ORPHAN_PRESENT, "orphan_present" },
+		{ EXT2F_ROCOMPAT_BTREE_DIR, "btree_dir" },
+	};
+	static const struct ext2fs_feature incompat_bad[] = {
+		{ EXT2F_INCOMPAT_MMP, "mmp" },
+		{ EXT2F_INCOMPAT_EA_INODE, "ea_inode" },
+		{ EXT2F_INCOMPAT_JOURNAL_DEV, "journal_dev" },
+	};
+	const uint32_t rocompat_ok = EXT2F_ROCOMPAT_SPARSE_SUPER |
+	    EXT2F_ROCOMPAT_LARGE_FILE | EXT2F_ROCOMPAT_HUGE_FILE |
+	    EXT2F_ROCOMPAT_GDT_CSUM | EXT2F_ROCOMPAT_DIR_NLINK |
+	    EXT2F_ROCOMPAT_EXTRA_ISIZE | EXT2F_ROCOMPAT_METADATA_CSUM;
+	const char *name;
+
+	if ((name = ext2fs_feature_name(compat_bad, __arraycount(compat_bad),
+	    ump->um_compat)) != NULL)
+		return name;
+	if ((name = ext2fs_feature_name(rocompat_bad,
+	    __arraycount(rocompat_bad), ump->um_rocompat)) != NULL)
+		return name;
+	if (ump->um_rocompat & ~rocompat_ok)
+		return "unknown read-only compatible features";
+	if ((name = ext2fs_feature_name(incompat_bad,
+	    __arraycount(incompat_bad), ump->um_incompat)) != NULL)
+		return name;
+	if (EXT2_HAS_COMPAT(ump, EXT2F_COMPAT_HAS_JOURNAL) &&
+	    e2_le32(ump->um_sb.s_journal_inum) == 0)
+		return "external journal";
+	if (EXT2_HAS_INCOMPAT(ump, EXT2F_INCOMPAT_RECOVER) && norecovery)
+		return "the journal needs recovery and norecovery was given";
+	return NULL;
+}
+
+/*
+ * Read-write mount, after recovery: count the mount, mark an ext2
+ * filesystem in use (a journaled one is marked by needs_recovery), start
+ * the transactions and finish the orphans of a crash.
+ */
+static int
+ext2fs_mount_rw(struct ext2fs_mount *ump)
+{
+	struct vfs_timespec now;
+	struct ext2_super *sb = &ump->um_sb;
+	int error;
+
+	vfs_timestamp(&now);
+	mutex_enter(&ump->um_lock);
+	ump->um_mount_state = e2_le16(sb->s_state);
+	sb->s_mnt_count = ext2fs_mkle16((uint16_t)(e2_le16(sb->s_mnt_count) +
+	    1));
+	sb->s_mtime = e2_mkle32((uint32_t)now.tv_sec);
+	if (!EXT2_HAS_COMPAT(ump, EXT2F_COMPAT_HAS_JOURNAL))
+		sb->s_state = ext2fs_mkle16(ump->um_mount_state &
+		    ~EXT2_VALID_FS);
+	mutex_exit(&ump->um_lock);
+	if ((error = ext2fs_sb_dirty(ump)) != 0)
+		return error;
+	if ((error = ext2fs_trans_init(ump)) != 0)
+		return error;
+	/* From here on the caller stops the transactions on failure. */
+	if ((error = ext2fs_trans_commit(ump)) != 0)
+		return error;
+	if ((error = ext2fs_orphan_recover(ump)) != 0)
+		vfs_mount_error(ump->um_mp, "ext2fs: cannot finish the orphan "
+		    "inodes of a crash: %s; run e2fsck", kstrerror(error));
+	return error;
+}
+
 static int
 ext2fs_mount(struct mount *mp)
 {
 	struct blkdev *dev = mp->mnt_dev;
 	struct ext2fs_mount *ump;
 	struct ext2_super *sb;
+	const char *why;
 	bool norecovery;
 	int error;
 
-	if (!vfs_isrdonly(mp)) {
-		vfs_mount_error(mp, "ext2fs: read-write mounts are not "
-		    "supported yet; mount read-only (-o ro)");
-		return EROFS;
-	}
 	if (dev == NULL || dev->bd_size < EXT2_SBOFF + EXT2_SBSIZE) {
 		vfs_mount_error(mp, "ext2fs: device too small");
 		return EINVAL;
@@ -465,14 +805,35 @@ ext2fs_mount(struct mount *mp)
 		kmem_free(ump, sizeof(*ump));
 		return ENOMEM;
 	}
+	if ((error = mutex_init(&ump->um_lock)) != 0) {
+		kmem_free(sb, sizeof(*sb));
+		kmem_free(ump, sizeof(*ump));
+		return error;
+	}
 	ump->um_mp = mp;
 	ump->um_dev = dev;
+	ump->um_ronly = true;
 	if ((error = blkdev_read(dev, sb, sizeof(*sb), EXT2_SBOFF)) != 0)
 		goto out_free;
 	if ((error = ext2fs_sb_setup(ump, sb, dev->bd_size)) != 0)
 		goto out_free;
 	if ((error = ext2fs_gdt_load(ump)) != 0)
 		goto out_free;
+
+	if (!vfs_isrdonly(mp) &&
+	    (why = ext2fs_rw_refusal(ump, norecovery)) != NULL) {
+		if (mp->mnt_flags & MNT_RWEXPLICIT) {
+			vfs_mount_error(mp, "ext2fs: %s cannot be mounted "
+			    "read-write: %s; mount it read-only (-o ro)",
+			    mp->mnt_source, why);
+			error = EROFS;
+			goto out_free;
+		}
+		klog(KLOG_WARN, "ext2fs: %s: mounting read-only: %s cannot "
+		    "be written", mp->mnt_source, why);
+		mp->mnt_flags |= MNT_RDONLY;
+	}
+	ump->um_ronly = vfs_isrdonly(mp);
 
 	if (EXT2_HAS_INCOMPAT(ump, EXT2F_INCOMPAT_RECOVER)) {
 		if (!EXT2_HAS_COMPAT(ump, EXT2F_COMPAT_HAS_JOURNAL)) {
@@ -485,6 +846,7 @@ ext2fs_mount(struct mount *mp)
 			    "(norecovery): the view may be inconsistent",
 			    mp->mnt_source);
 		else {
+			/* Read-write: replayed in place, journal emptied. */
 			if ((error = ext2fs_journal_replay(ump)) != 0)
 				goto out_free;
 			/* Everything again, from the replayed blocks. */
@@ -498,6 +860,11 @@ ext2fs_mount(struct mount *mp)
 	if ((e2_le16(ump->um_sb.s_state) & EXT2_ERROR_FS) != 0)
 		klog(KLOG_WARN, "ext2fs: %s: filesystem has errors recorded; "
 		    "run e2fsck", mp->mnt_source);
+	else if (!ump->um_ronly &&
+	    !EXT2_HAS_COMPAT(ump, EXT2F_COMPAT_HAS_JOURNAL) &&
+	    (e2_le16(ump->um_sb.s_state) & EXT2_VALID_FS) == 0)
+		klog(KLOG_WARN, "ext2fs: %s: mounting a filesystem that was "
+		    "not cleanly unmounted; run e2fsck", mp->mnt_source);
 	mp->mnt_data = ump;
 	if ((error = ext2fs_check_root(ump)) != 0) {
 		mp->mnt_data = NULL;
@@ -507,6 +874,14 @@ ext2fs_mount(struct mount *mp)
 	mp->mnt_linkmax = EXT2FS_LINK_MAX;
 	mp->mnt_maxfilesize = (EXT2_HAS_INCOMPAT(ump, EXT2F_INCOMPAT_EXTENTS) ?
 	    ((uint64_t)1 << 32) - 1 : (uint64_t)UINT32_MAX) << ump->um_bshift;
+	if (!ump->um_ronly && (error = ext2fs_mount_rw(ump)) != 0) {
+		/* Orphan recovery may have loaded vnodes: before fini. */
+		(void)vflush(mp, NULL, true);
+		if (ump->um_trans != NULL)
+			(void)ext2fs_trans_fini(ump);
+		mp->mnt_data = NULL;
+		goto out_free;
+	}
 	kmem_free(sb, sizeof(*sb));
 	return 0;
 
@@ -515,6 +890,7 @@ out_free:
 		vfs_mount_error(mp, "ext2fs: corrupt filesystem (see log)");
 	ext2fs_journal_release(ump);
 	ext2fs_gdt_free(ump);
+	mutex_destroy(&ump->um_lock);
 	kmem_free(sb, sizeof(*sb));
 	kmem_free(ump, sizeof(*ump));
 	return error;
@@ -524,10 +900,33 @@ static int
 ext2fs_unmount(struct mount *mp, int flags)
 {
 	struct ext2fs_mount *ump = VFSTOEXT2(mp);
+	struct vfs_timespec now;
+	int error;
 
 	(void)flags;
+	if (!ump->um_ronly) {
+		/* The state as it was at mount (clean, or not), and when. */
+		vfs_timestamp(&now);
+		if ((error = ext2fs_trans_begin(ump, 1)) == 0) {
+			mutex_enter(&ump->um_lock);
+			ump->um_sb.s_wtime = e2_mkle32((uint32_t)now.tv_sec);
+			ump->um_sb.s_state = ext2fs_mkle16(ump->um_mount_state);
+			mutex_exit(&ump->um_lock);
+			error = ext2fs_sb_dirty(ump);
+			ext2fs_trans_end(ump);
+		}
+		if (error == 0)
+			error = ext2fs_trans_fini(ump);
+		else
+			(void)ext2fs_trans_fini(ump);
+		if (error)
+			klog(KLOG_ERR, "ext2fs: %s: unmounted with an error "
+			    "(%s): run e2fsck, or mount it again to replay "
+			    "the journal", mp->mnt_source, kstrerror(error));
+	}
 	ext2fs_journal_release(ump);
 	ext2fs_gdt_free(ump);
+	mutex_destroy(&ump->um_lock);
 	kmem_free(ump, sizeof(*ump));
 	mp->mnt_data = NULL;
 	return 0;
@@ -582,25 +981,20 @@ ext2fs_statvfs(struct mount *mp, struct vfs_statvfs *sv)
 	struct ext2fs_mount *ump = VFSTOEXT2(mp);
 	const struct ext2_gd *gd;
 	uint64_t bfree = 0, ifree = 0, over, resv, rblocks;
-	bool wide = ump->um_desc_size >= EXT2_MIN_DESC_SIZE_64;
 	uint32_t g, i;
 
+	over = MIN(ext2fs_overhead(ump), ump->um_nblocks);
+	mutex_enter(&ump->um_lock);
 	for (g = 0; g < ump->um_ngroups; g++) {
 		gd = ext2fs_gd(ump, g);
-		bfree += e2_le16(gd->bg_free_blocks_count_lo);
-		ifree += e2_le16(gd->bg_free_inodes_count_lo);
-		if (wide) {
-			bfree += (uint64_t)e2_le16(gd->bg_free_blocks_count_hi)
-			    << 16;
-			ifree += (uint64_t)e2_le16(gd->bg_free_inodes_count_hi)
-			    << 16;
-		}
+		bfree += ext2fs_gd_free_blocks(ump, gd);
+		ifree += ext2fs_gd_free_inodes(ump, gd);
 	}
-	over = MIN(ext2fs_overhead(ump), ump->um_nblocks);
 	rblocks = e2_le32(ump->um_sb.s_r_blocks_count_lo);
 	if (EXT2_HAS_INCOMPAT(ump, EXT2F_INCOMPAT_64BIT))
 		rblocks |= (uint64_t)e2_le32(ump->um_sb.s_r_blocks_count_hi)
 		    << 32;
+	mutex_exit(&ump->um_lock);
 	resv = 0;
 	if (EXT2_HAS_INCOMPAT(ump, EXT2F_INCOMPAT_EXTENTS))
 		resv = MIN(ump->um_nblocks / 50, 4096);
@@ -617,33 +1011,57 @@ ext2fs_statvfs(struct mount *mp, struct vfs_statvfs *sv)
 	for (i = 0; i < 16; i += 8)
 		sv->f_fsid ^= e2_le64(*(const e2le64_t *)(ump->um_sb.s_uuid +
 		    i));
-	sv->f_flag = VFS_ST_RDONLY;
+	sv->f_flag = ump->um_ronly ? VFS_ST_RDONLY : 0;
 	if (mp->mnt_flags & MNT_NOSUID)
 		sv->f_flag |= VFS_ST_NOSUID;
 	sv->f_namemax = EXT2_NAME_LEN;
 	return 0;
 }
 
+/*
+ * Everything is already in the buffer cache (metadata in the running
+ * transaction): with WAIT, commit it, which also writes the file data.
+ */
 static int
 ext2fs_sync(struct mount *mp, bool wait)
 {
-	(void)mp;
-	(void)wait;
-	return 0;	/* read-only: nothing in core is dirty */
+	struct ext2fs_mount *ump = VFSTOEXT2(mp);
+	int error;
+
+
+	if (ump->um_ronly || !wait)
+		return 0;
+	if ((error = ext2fs_trans_commit(ump)) == 0)
+		return 0;
+	/*
+	 * A journaled mount that failed earlier (begin says EROFS) has
+	 * reported it to the failing commit's caller and logged it; its
+	 * journal is what counts now.  Let the unmount go on.
+	 */
+	if (ext2fs_trans_begin(ump, 0) == EROFS)
+		return 0;
+	ext2fs_trans_end(ump);
+	return error;
 }
 
+/*
+ * HINT, when not NULL, is a new node from ext2fs_node_new (its inode was
+ * just allocated and is not on disk yet): the vnode takes it as it is.
+ */
 static int
 ext2fs_loadvnode(struct mount *mp, struct vnode *vp, ino64_t ino, void *hint)
 {
 	struct ext2fs_mount *ump = VFSTOEXT2(mp);
-	struct ext2fs_node *np;
+	struct ext2fs_node *np = hint;
 	int error;
 
-	(void)hint;
 	/* Reserved inodes (journal, resize, ...) are not files. */
 	if (ino != EXT2_ROOTINO && ino < ump->um_first_ino)
 		return ESTALE;
-	if ((error = ext2fs_node_load(ump, ino, &np)) != 0)
+	if (np != NULL)
+		KASSERT(np->n_ino == ino && np->n_ump == ump &&
+		    np->n_vnode == NULL);
+	else if ((error = ext2fs_node_load(ump, ino, &np)) != 0)
 		return error;
 	np->n_vnode = vp;
 	vp->v_type = ext2fs_mode_vtype(np->n_mode);

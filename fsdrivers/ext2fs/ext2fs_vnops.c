@@ -2,18 +2,26 @@
 /*
  * ext2fs_vnops.c -- the vnode operations of the ext2/3/4 driver.
  *
- * The driver is read-only: every operation that would write is a
- * genfs_erofs_* stub, so the table shows it.  Nodes are immutable once
- * loaded, so the shared vnode lock the kernel holds for lookup, getattr,
- * read, readdir, readlink, bmap, seek and the xattr reads is all the
- * locking needed; the one mutable field, the read-ahead hint n_nextread,
- * is a relaxed atomic.
+ * This file has the read side and the table: lookup, getattr, read,
+ * readdir, readlink, bmap, seek and the xattr reads, which run under the
+ * shared vnode lock (a node's fields change only under the exclusive
+ * one; the read-ahead hint n_nextread is a relaxed atomic).  The write
+ * side is in ext2fs_vnops_ns.c (create, mknod, mkdir, symlink, link,
+ * remove, rmdir), ext2fs_rename.c and ext2fs_vnops_write.c (write,
+ * setattr, fallocate, fsync, xattr changes, inactive, reclaim); on a
+ * read-only mount the kernel answers EROFS before any of them is called.
+ * Reads refresh atime as relatime does (ext2fs_mark_access, under
+ * um_lock because readers share the vnode lock); the new atime reaches
+ * the disk with the next write-back of the inode, at the latest in
+ * VOP_INACTIVE.
  *
  * File data is read through the buffer cache in filesystem blocks, one
  * extent run at a time, with read-ahead (breadn) of the rest of the
  * request and, for sequential readers, a further window.  VOP_BMAP gives
  * the FUSE bridge the device offset and length of each contiguous run
- * for the splice path; holes and unwritten extents are reported as holes.
+ * for the splice path; holes and unwritten extents are reported as holes,
+ * and the kernel (vfs_pub_bmap) cuts a run at the first block still
+ * dirty in the buffer cache and refuses while a write is in flight.
  *
  * Exports ext2fs_vnodeops.
  */
@@ -26,6 +34,7 @@
 
 #include "ext2fs_fs.h"
 #include "ext2fs_node.h"
+#include "ext2fs_write.h"
 
 /* Sequential read-ahead window, bytes (at most 64 blocks). */
 #define EXT2FS_RA_BYTES		(256 * 1024)
@@ -56,10 +65,54 @@ ext2fs_lookup(struct vnode *dvp, const char *name, size_t len,
 	return error;
 }
 
+/* Relatime: a read refreshes an atime older than a day (or than m/ctime). */
+#define EXT2FS_RELATIME_SEC	(24 * 60 * 60)
+
+static int
+ext2fs_ts_cmp(const struct vfs_timespec *a, const struct vfs_timespec *b)
+{
+	if (a->tv_sec != b->tv_sec)
+		return a->tv_sec < b->tv_sec ? -1 : 1;
+	if (a->tv_nsec != b->tv_nsec)
+		return a->tv_nsec < b->tv_nsec ? -1 : 1;
+	return 0;
+}
+
+/*
+ * A read of NP (vnode lock shared or exclusive): update atime as
+ * relatime does, under um_lock since other readers may run; VOP_INACTIVE
+ * (or any inode write-back) puts it on disk.
+ */
+static void
+ext2fs_mark_access(struct ext2fs_node *np)
+{
+	struct ext2fs_mount *ump = np->n_ump;
+	struct vfs_timespec now;
+
+	if (ump->um_ronly || (ump->um_mp->mnt_flags & MNT_NOATIME) ||
+	    (np->n_flags & EXT2_NOATIME_FL))
+		return;
+	ext2fs_now(&now);
+	mutex_enter(&ump->um_lock);
+	if (ext2fs_ts_cmp(&np->n_atime, &np->n_mtime) <= 0 ||
+	    ext2fs_ts_cmp(&np->n_atime, &np->n_ctime) <= 0 ||
+	    now.tv_sec - np->n_atime.tv_sec >= EXT2FS_RELATIME_SEC) {
+		np->n_atime = now;
+		np->n_atime_dirty = true;
+	}
+	mutex_exit(&ump->um_lock);
+}
+
 static int
 ext2fs_getattr(struct vnode *vp, struct vattr *va)
 {
-	ext2fs_node_getattr(VTOE(vp), va);
+	struct ext2fs_node *np = VTOE(vp);
+
+	ext2fs_node_getattr(np, va);
+	/* atime may be changing under a shared lock (ext2fs_mark_access) */
+	mutex_enter(&np->n_ump->um_lock);
+	va->va_atime = np->n_atime;
+	mutex_exit(&np->n_ump->um_lock);
 	return 0;
 }
 
@@ -103,8 +156,11 @@ ext2fs_read(struct vnode *vp, struct uio *uio, int ioflag)
 		return EINVAL;
 	if (uio->uio_offset >= np->n_size || uio->uio_resid == 0)
 		return 0;
-	if (np->n_flags & EXT2_INLINE_DATA_FL)
-		return ext2fs_read_inline(np, uio);
+	if (np->n_flags & EXT2_INLINE_DATA_FL) {
+		error = ext2fs_read_inline(np, uio);
+		ext2fs_mark_access(np);
+		return error;
+	}
 
 	seq = uio->uio_offset == atomic_load_relaxed(&np->n_nextread);
 	window = MIN(EXT2FS_RA_BYTES / bsize, 64U);
@@ -141,6 +197,7 @@ ext2fs_read(struct vnode *vp, struct uio *uio, int ioflag)
 		brelse(bp);
 	}
 	atomic_store_relaxed(&np->n_nextread, uio->uio_offset);
+	ext2fs_mark_access(np);
 	return error;
 }
 
@@ -148,9 +205,13 @@ static int
 ext2fs_readdir(struct vnode *vp, uint64_t *cookie, vfs_filldir_t fill,
     void *arg)
 {
+	int error;
+
 	if (vp->v_type != VDIR)
 		return ENOTDIR;
-	return ext2fs_dir_readdir(VTOE(vp), cookie, fill, arg);
+	error = ext2fs_dir_readdir(VTOE(vp), cookie, fill, arg);
+	ext2fs_mark_access(VTOE(vp));
+	return error;
 }
 
 /*
@@ -204,25 +265,6 @@ out:
 	if (buf != NULL)
 		kmem_free(buf, len);
 	return error;
-}
-
-static int
-ext2fs_inactive(struct vnode *vp, bool *recyclep)
-{
-	(void)vp;
-	*recyclep = false;
-	return 0;
-}
-
-static int
-ext2fs_reclaim(struct vnode *vp)
-{
-	struct ext2fs_node *np = VTOE(vp);
-
-	if (np != NULL)
-		ext2fs_node_free(np);
-	vp->v_data = NULL;
-	return 0;
 }
 
 static int
@@ -298,45 +340,51 @@ ext2fs_seek(struct vnode *vp, uint64_t off, int whence, uint64_t *resultp)
 }
 
 const struct vnodeops ext2fs_vnodeops = {
-	/* dvp shared -> same; ref *vpp */
+	/* dvp shared|excl -> same; ref *vpp */
 	.vop_lookup = ext2fs_lookup,
-	/* read-only: EROFS */
-	.vop_create = genfs_erofs_create,
-	.vop_mknod = genfs_erofs_mknod,
-	.vop_mkdir = genfs_erofs_mkdir,
-	.vop_symlink = genfs_erofs_symlink,
-	.vop_link = genfs_erofs_link,
-	.vop_remove = genfs_erofs_remove,
-	.vop_rmdir = genfs_erofs_rmdir,
-	.vop_rename = genfs_erofs_rename,
+	/* dvp excl -> same; ref *vpp (ext2fs_vnops_ns.c) */
+	.vop_create = ext2fs_vop_create,
+	.vop_mknod = ext2fs_vop_create,
+	.vop_mkdir = ext2fs_vop_mkdir,
+	.vop_symlink = ext2fs_vop_symlink,
+	/* dvp excl, vp excl -> same (ext2fs_vnops_ns.c) */
+	.vop_link = ext2fs_vop_link,
+	.vop_remove = ext2fs_vop_remove,
+	.vop_rmdir = ext2fs_vop_rmdir,
+	/* all four excl -> same (ext2fs_rename.c) */
+	.vop_rename = ext2fs_vop_rename,
 	/* vp shared -> same */
 	.vop_open = genfs_nullop_open,
 	.vop_close = genfs_nullop_open,
 	/* vp shared -> same */
 	.vop_getattr = ext2fs_getattr,
-	.vop_setattr = genfs_erofs_setattr,
+	/* vp excl -> same (ext2fs_vnops_write.c) */
+	.vop_setattr = ext2fs_vop_setattr,
 	/* vp shared -> same */
 	.vop_read = ext2fs_read,
-	.vop_write = genfs_erofs_write,
-	/* vp excl -> same: nothing to write */
-	.vop_fsync = genfs_nullop_fsync,
+	/* vp excl -> same (ext2fs_vnops_write.c) */
+	.vop_write = ext2fs_vop_write,
+	/* vp excl -> same: commits the running transaction */
+	.vop_fsync = ext2fs_vop_fsync,
 	/* vp shared -> same */
 	.vop_readdir = ext2fs_readdir,
 	/* vp shared -> same */
 	.vop_readlink = ext2fs_readlink,
-	/* vp excl -> same: nodes are kept cached */
-	.vop_inactive = ext2fs_inactive,
+	/* vp excl -> same: an unlinked file is released here */
+	.vop_inactive = ext2fs_vop_inactive,
 	/* vp excl -> same: frees v_data */
-	.vop_reclaim = ext2fs_reclaim,
+	.vop_reclaim = ext2fs_vop_reclaim,
 	/* vp shared -> same */
 	.vop_bmap = ext2fs_vop_bmap,
 	/* vp shared -> same */
 	.vop_getxattr = ext2fs_getxattr,
-	.vop_setxattr = genfs_erofs_setxattr,
+	/* vp excl -> same (ext2fs_vnops_write.c) */
+	.vop_setxattr = ext2fs_vop_setxattr,
 	/* vp shared -> same */
 	.vop_listxattr = ext2fs_listxattr,
-	.vop_removexattr = genfs_erofs_removexattr,
-	.vop_fallocate = genfs_erofs_fallocate,
+	/* vp excl -> same (ext2fs_vnops_write.c) */
+	.vop_removexattr = ext2fs_vop_removexattr,
+	.vop_fallocate = ext2fs_vop_fallocate,
 	/* vp shared -> same */
 	.vop_seek = ext2fs_seek,
 };

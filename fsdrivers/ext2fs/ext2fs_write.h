@@ -221,6 +221,18 @@ void	ext2fs_node_settime(struct ext2fs_node *np, unsigned which,
 #define EXT2FS_CTIME	0x4
 /* Now, as the kernel clock gives it. */
 void	ext2fs_now(struct vfs_timespec *ts);
+/* added by ext2-alloc: inode loading for orphan recovery, inode location */
+/* ext2fs_node_load, but UNLINKED lets an inode without links load. */
+int	ext2fs_node_load_any(struct ext2fs_mount *ump, ino64_t ino,
+	    bool unlinked, struct ext2fs_node **npp);
+/*
+ * The inode table block *BLKP holding INO and the inode's byte offset
+ * *OFFP in it (no lock: a table never moves).  Lock order for inode
+ * table buffers: um_lock may be held while taking one (the orphan list
+ * does), so never take um_lock while holding an inode table buffer busy.
+ */
+int	ext2fs_inode_loc(struct ext2fs_mount *ump, ino64_t ino,
+	    uint64_t *blkp, size_t *offp);
 
 /* ====== ext2fs_balloc.c, ext2fs_extent_write.c, ext2fs_ind_write.c ====== */
 
@@ -260,6 +272,29 @@ int	ext2fs_ind_alloc(struct ext2fs_node *np, uint64_t lblk, uint64_t count,
 int	ext2fs_ind_free(struct ext2fs_node *np, uint64_t lblk, uint64_t end);
 /* Initialise an empty extent root in NP's i_block (new files). */
 void	ext2fs_ext_init_root(struct ext2fs_node *np);
+/*
+ * added by ext2-map: shared by ext2fs_balloc.c, ext2fs_extent_write.c,
+ * ext2fs_ind_write.c and ext2fs_bmap.c.
+ */
+/*
+ * Validate extent node NODE of NP: the 60-byte root (DEPTH < 0) or tree
+ * block BLKNO of LEN bytes expected at DEPTH.  EUCLEAN (logged).
+ */
+int	ext2fs_ext_check_node(struct ext2fs_node *np, const uint8_t *node,
+	    size_t len, int depth, uint64_t blkno);
+/*
+ * An upper bound *ENDP <= BEFORE of the end of NP's mapping below logical
+ * block BEFORE: no block in [*ENDP, BEFORE) is mapped (0: none below).
+ */
+int	ext2fs_ext_map_end(struct ext2fs_node *np, uint64_t before,
+	    uint64_t *endp);
+int	ext2fs_ind_map_end(struct ext2fs_node *np, uint64_t before,
+	    uint64_t *endp);
+/*
+ * May the calling thread allocate the reserved blocks (root, or
+ * s_def_resuid / s_def_resgid)?
+ */
+bool	ext2fs_balloc_reserved(const struct ext2fs_mount *ump);
 
 /* ============ ext2fs_dir_write.c, ext2fs_htree_write.c ================== */
 
@@ -296,6 +331,48 @@ void	ext2fs_dirent_csum_set(const struct ext2fs_node *np, uint8_t *blk);
 /* Compute and store an htree index block's checksum. */
 void	ext2fs_dx_csum_set(const struct ext2fs_node *np, uint8_t *blk,
 	    uint32_t count_offset);
+/*
+ * added by ext2-dir: helpers shared by ext2fs_dir.c, ext2fs_htree.c,
+ * ext2fs_dir_write.c and ext2fs_htree_write.c (directory vnode locked,
+ * exclusive for the writers).
+ */
+/* A record's name length (the high byte is the type without FILETYPE). */
+uint32_t ext2fs_dirent_namelen(const struct ext2fs_mount *ump,
+	    const struct ext2_dirent *de);
+/* Bytes of records in a block: all of it, less the tail of a csum leaf. */
+size_t	ext2fs_dir_area(const struct ext2fs_node *np, bool dx);
+/* Inline directory contents, validated (as ext2fs_inline_get). */
+int	ext2fs_inline_dir_load(struct ext2fs_node *np, uint8_t **bufp,
+	    size_t *lenp);
+/* ext2fs_htree_lookup, also giving the leaf block holding NAME. */
+int	ext2fs_htree_lookup_blk(struct ext2fs_node *np, const char *name,
+	    size_t len, uint32_t *inop, uint64_t *lblkp);
+/* Encode a rec_len (64 KiB blocks need the special form). */
+void	ext2fs_rec_len_set(const struct ext2fs_mount *ump, e2le16_t *v,
+	    uint32_t len);
+/* The file type byte of MODE (0 without the filetype feature). */
+uint8_t	ext2fs_mode_ftype(const struct ext2fs_mount *ump, uint32_t mode);
+/*
+ * Store NAME -> INO in the record chain DATA[0, AREA) (validated) if some
+ * record has room; false when none has.
+ */
+bool	ext2fs_dirblk_insert(const struct ext2fs_node *dnp, uint8_t *data,
+	    size_t area, const char *name, size_t len, ino64_t ino,
+	    uint8_t ftype);
+/* Write a leaf block's checksum tail (metadata_csum; else nothing). */
+void	ext2fs_dirblk_tail(const struct ext2fs_node *dnp, uint8_t *blk);
+/*
+ * Append a block to directory DNP (size grows by a block): *BPP is busy
+ * with one empty record spanning it (and the tail); the caller fills it
+ * and passes it to ext2fs_trans_dirty.  Caller holds a handle.
+ */
+int	ext2fs_dir_appendblk(struct ext2fs_node *dnp, uint64_t *lblkp,
+	    struct buf **bpp);
+/*
+ * Index one-block linear directory DNP (its block full): entries move to
+ * a new leaf, block 0 becomes the root.  EAGAIN: stays linear.
+ */
+int	ext2fs_htree_index_dir(struct ext2fs_node *dnp);
 
 /* ================= ext2fs_xattr_write.c ================================= */
 
@@ -303,7 +380,7 @@ void	ext2fs_dx_csum_set(const struct ext2fs_node *np, uint8_t *blk,
  * Set (FLAGS: VFS_XATTR_CREATE / VFS_XATTR_REPLACE semantics) or remove
  * an attribute of NP: in the inode's extra space when it fits, else in
  * the external block (shared blocks are copied first: h_refcount).
- * ENOSPC when it fits nowhere, E2BIG beyond one block, ENODATA for a
+ * ENOSPC when it fits nowhere (as Linux, even beyond one block), ENODATA for a
  * remove of an absent name.  The raw forms take (INDEX, NAME) as stored.
  */
 int	ext2fs_xattr_set(struct ext2fs_node *np, const char *name,
@@ -325,6 +402,13 @@ int	ext2fs_inline_set(struct ext2fs_node *np, const void *buf, size_t len);
 size_t	ext2fs_inline_max(struct ext2fs_node *np);
 /* Drop NP's inline data (system.data and the flag) before converting. */
 int	ext2fs_inline_clear(struct ext2fs_node *np);
+/* added by ext2-alloc: the Linux name mapping of ext2fs_xattr.c */
+/*
+ * Split Linux attribute NAME into the on-disk (*INDEXP, *SUFFIXP) as the
+ * read path shows them; false for a namespace ext4 does not store.
+ */
+bool	ext2fs_xattr_parse_name(const char *name, int *indexp,
+	    const char **suffixp);
 
 /* ================= ext2fs_orphan.c ====================================== */
 
@@ -339,5 +423,81 @@ int	ext2fs_orphan_recover(struct ext2fs_mount *ump);
  * orphan recovery.
  */
 int	ext2fs_node_release(struct ext2fs_node *np);
+
+/* added by ext2-alloc: checksum setters (ext2fs_csum.c) */
+/*
+ * Each stores the checksum its ext2fs_*_csum_ok() predicate (ext2fs_node.h)
+ * verifies, and does nothing when the filesystem keeps none.  Call them
+ * last, after every other byte of the structure is final.
+ *   inode: both halves (the high one when i_extra_isize reaches it);
+ *   group descriptor: crc16 (gdt_csum) or crc32c (metadata_csum) of
+ *     descriptor GD (um_desc_size bytes) of GROUP;
+ *   superblock: s_checksum (the caller checks metadata_csum);
+ *   extent tree block: the tail after EH_MAX entries;
+ *   xattr block BLKNO: h_checksum.
+ * ext2fs_dirent_csum_set (which also writes the 12-byte tail's fixed
+ * fields) and ext2fs_dx_csum_set are declared in the directory section.
+ * The bitmap checksums return the 32-bit value (crc32c of bpg/8 or ipg/8
+ * bytes) for ext2fs_gd_set_*_bitmap_csum to split into lo/hi halves.
+ */
+void	ext2fs_inode_csum_set(const struct ext2fs_mount *ump, ino64_t ino,
+	    uint8_t *raw);
+void	ext2fs_gd_csum_set(const struct ext2fs_mount *ump, uint32_t group,
+	    uint8_t *gd);
+void	ext2fs_sb_csum_set(struct ext2_super *sb);
+uint32_t ext2fs_block_bitmap_csum(const struct ext2fs_mount *ump,
+	    const uint8_t *bits);
+uint32_t ext2fs_inode_bitmap_csum(const struct ext2fs_mount *ump,
+	    const uint8_t *bits);
+void	ext2fs_extent_csum_set(const struct ext2fs_node *np, uint8_t *blk,
+	    uint32_t eh_max);
+void	ext2fs_xattr_csum_set(const struct ext2fs_mount *ump, uint64_t blkno,
+	    uint8_t *blk);
+
+/* added by ext2-vnops: the vnode operations' files (ext2fs_vnops*.c) */
+/*
+ * The write half of ext2fs_vnodeops, each with the contract of its slot
+ * in struct vnodeops (kern/vnode.h): ext2fs_vnops_ns.c (name space),
+ * ext2fs_vnops_write.c (data, attributes, life cycle), ext2fs_rename.c.
+ */
+int	ext2fs_vop_create(struct vnode *dvp, const char *name, size_t len,
+	    const struct vattr *va, struct vnode **vpp);
+int	ext2fs_vop_mkdir(struct vnode *dvp, const char *name, size_t len,
+	    const struct vattr *va, struct vnode **vpp);
+int	ext2fs_vop_symlink(struct vnode *dvp, const char *name, size_t len,
+	    const struct vattr *va, const char *target, struct vnode **vpp);
+int	ext2fs_vop_link(struct vnode *dvp, struct vnode *vp, const char *name,
+	    size_t len);
+int	ext2fs_vop_remove(struct vnode *dvp, struct vnode *vp,
+	    const char *name, size_t len);
+int	ext2fs_vop_rmdir(struct vnode *dvp, struct vnode *vp,
+	    const char *name, size_t len);
+int	ext2fs_vop_rename(struct vnode *fdvp, struct vnode *fvp,
+	    const char *fname, size_t flen, struct vnode *tdvp,
+	    struct vnode *tvp, const char *tname, size_t tlen, unsigned flags);
+int	ext2fs_vop_write(struct vnode *vp, struct uio *uio, int ioflag);
+int	ext2fs_vop_setattr(struct vnode *vp, const struct vattr *va);
+int	ext2fs_vop_fallocate(struct vnode *vp, int mode, uint64_t off,
+	    uint64_t len);
+int	ext2fs_vop_fsync(struct vnode *vp, int flags);
+int	ext2fs_vop_setxattr(struct vnode *vp, const char *name,
+	    const void *val, size_t len, int flags);
+int	ext2fs_vop_removexattr(struct vnode *vp, const char *name);
+int	ext2fs_vop_inactive(struct vnode *vp, bool *recyclep);
+int	ext2fs_vop_reclaim(struct vnode *vp);
+/* ext2fs_subr.c: helpers of the vnode operations. */
+/* Set the times WHICH (EXT2FS_*TIME) of NP to now. */
+void	ext2fs_touch(struct ext2fs_node *np, unsigned which);
+/*
+ * A directory's link count gains / loses a subdirectory (dir_nlink: a
+ * count past EXT2FS_LINK_MAX becomes 1, and 1 stays 1).  Inc may set the
+ * DIR_NLINK feature in the running transaction (caller holds a handle).
+ */
+#define EXT2FS_LINK_MAX	65000
+int	ext2fs_dir_nlink_inc(struct ext2fs_node *dp);
+void	ext2fs_dir_nlink_dec(struct ext2fs_node *dp);
+/* Is NP a directory / frozen (immutable or append-only)? */
+bool	ext2fs_isdir(const struct ext2fs_node *np);
+bool	ext2fs_frozen(const struct ext2fs_node *np);
 
 #endif /* EXT2FS_WRITE_H */

@@ -17,13 +17,15 @@
  * format).  Internal attributes (system.data of inline_data, richacl,
  * lustre, encryption context) are hidden, as Linux hides them.
  *
- * Exports ext2fs_xattr_get, ext2fs_xattr_list, ext2fs_xattr_get_raw.
+ * Exports ext2fs_xattr_get, ext2fs_xattr_list, ext2fs_xattr_get_raw, and
+ * for the write side (ext2fs_write.h) ext2fs_xattr_parse_name.
  */
 #include "kern/kern.h"
 #include "kern/buf.h"
 
 #include "ext2fs_fs.h"
 #include "ext2fs_node.h"
+#include "ext2fs_write.h"
 
 struct xattr_prefix {
 	int		index;
@@ -330,8 +332,8 @@ bad:
 /* ---- the VOP-level calls ---- */
 
 /* Split a Linux name into (index, suffix); false if not ours. */
-static bool
-xattr_parse_name(const char *name, int *indexp, const char **suffixp)
+bool
+ext2fs_xattr_parse_name(const char *name, int *indexp, const char **suffixp)
 {
 	size_t i, plen;
 
@@ -360,7 +362,7 @@ ext2fs_xattr_get(struct ext2fs_node *np, const char *name, void *buf,
 	int index, error;
 
 	*lenp = 0;
-	if (!xattr_parse_name(name, &index, &suffix))
+	if (!ext2fs_xattr_parse_name(name, &index, &suffix))
 		return ENODATA;
 	error = ext2fs_xattr_get_raw(np, index, suffix, strlen(suffix), &val,
 	    &len);

@@ -432,6 +432,20 @@ step_one(struct diff *d, int op, const char *rel)
 
 /* ---- whole-tree comparison ---- */
 
+/* NAME is one of the filesystem's own root entries (lost+found)? */
+static bool
+own_root_entry(const struct diff *d, const char *krel, const char *name)
+{
+	const char *p;
+
+	if (*krel != '\0' || d->t->fs->cf_rootnames == NULL)
+		return false;
+	for (p = d->t->fs->cf_rootnames; *p != '\0'; p += strlen(p) + 1)
+		if (strcmp(p, name) == 0)
+			return true;
+	return false;
+}
+
 static bool
 compare_tree(struct diff *d, const char *krel, int depth)
 {
@@ -440,7 +454,7 @@ compare_tree(struct diff *d, const char *krel, int depth)
 	struct dirent *de;
 	struct vattr va;
 	struct stat st;
-	size_t hcount = 0, i;
+	size_t hcount = 0, own = 0, i;
 	DIR *dir;
 	int fd, hfd;
 
@@ -459,11 +473,16 @@ compare_tree(struct diff *d, const char *krel, int depth)
 		}
 	}
 	closedir(dir);
-	if (hcount != dl.n)
-		return differ(d, "expected %zu entries got %zu", hcount, dl.n);
+	for (i = 0; i < dl.n; i++)
+		if (own_root_entry(d, krel, dl.ents[i].name))
+			own++;
+	if (hcount + own != dl.n)
+		return differ(d, "expected %zu entries got %zu", hcount,
+		    dl.n - own);
 	for (i = 0; i < dl.n; i++) {
 		if (strcmp(dl.ents[i].name, ".") == 0 ||
-		    strcmp(dl.ents[i].name, "..") == 0)
+		    strcmp(dl.ents[i].name, "..") == 0 ||
+		    own_root_entry(d, krel, dl.ents[i].name))
 			continue;
 		snprintf(sub, sizeof(sub), "%s%s%s", krel, *krel ? "/" : "",
 		    dl.ents[i].name);

@@ -42,12 +42,15 @@
 
 /*
  * Read-write ext2/3/4: everything the read path offers, plus unlink
- * while open, rename exchange, fallocate, access times.  EXT2FS_KEEP:
+ * while open, rename exchange, fallocate, access times; but no 4 KiB
+ * attribute value, which no ext block can hold beside its header
+ * without ea_inode (Linux gives ENOSPC too).  EXT2FS_KEEP:
  * with $EXT2FS_KEEP set, a hard link to every image is left there, so
  * that tests/drivers/ext2fs can run e2fsck -fn on each after its case.
  */
-#define EXT2_RW_CAPS	(EXT2_RO_CAPS | CAP_WRITE | CAP_PERSIST |	\
-	CAP_UNLINK_OPEN | CAP_RENAME_EXCHANGE | CAP_FALLOCATE | CAP_ATIME)
+#define EXT2_RW_CAPS	((EXT2_RO_CAPS & ~CAP_XATTR_4K) | CAP_WRITE |	\
+	CAP_PERSIST | CAP_UNLINK_OPEN | CAP_RENAME_EXCHANGE | CAP_FALLOCATE | \
+	CAP_ATIME)
 #define EXT2_KEEP	\
 	" && { [ -z \"$EXT2FS_KEEP\" ] || ln %I \"$EXT2FS_KEEP\"/; }"
 
@@ -91,27 +94,34 @@ const struct conf_fs conf_fs_table[] = {
 	 * ext2fs read-write: ext4 as mke2fs makes it (metadata_csum,
 	 * 64bit, flex_bg, extents, dir_index), ext4 with inline_data,
 	 * ext4 without checksums, ext3 (journal, block maps), ext2 with
-	 * 1 KiB blocks (no journal), a small ext4 for ENOSPC; then the
+	 * 4 KiB blocks (no journal; 1 KiB blocks are tested by
+	 * tests/drivers/ext2fs), a small ext4 for ENOSPC; then the
 	 * read-only seeded images.
 	 */
 	{ "ext4-rw", "ext2fs", conf_mkimage_cmd,
-	    "truncate -s 64M %I && mkfs.ext4 -q -F %I" EXT2_KEEP, "",
+	    "truncate -s 64M %I && mkfs.ext4 -q -F -b 4096 %I" EXT2_KEEP, "",
 	    "lost+found\0", EXT2_RW_CAPS, 0 },
 	{ "ext4-inline-rw", "ext2fs", conf_mkimage_cmd,
-	    "truncate -s 64M %I && mkfs.ext4 -q -F -O inline_data %I"
+	    "truncate -s 64M %I && mkfs.ext4 -q -F -b 4096 -O inline_data %I"
 	    EXT2_KEEP, "", "lost+found\0", EXT2_RW_CAPS, 0 },
 	{ "ext4-nocsum-rw", "ext4", conf_mkimage_cmd,
-	    "truncate -s 64M %I && mkfs.ext4 -q -F -O ^metadata_csum,^64bit "
+	    "truncate -s 64M %I && mkfs.ext4 -q -F -b 4096 -O ^metadata_csum,^64bit "
 	    "%I" EXT2_KEEP, "", "lost+found\0", EXT2_RW_CAPS, 0 },
+	/*
+	 * Block-mapped files (ext3, ext2) cannot keep blocks past the end
+	 * of the file, so no fallocate KEEP_SIZE there (Linux refuses
+	 * fallocate on them altogether).
+	 */
 	{ "ext3-rw", "ext3", conf_mkimage_cmd,
-	    "truncate -s 64M %I && mkfs.ext3 -q -F %I" EXT2_KEEP, "",
-	    "lost+found\0", EXT2_RW_CAPS, 0 },
+	    "truncate -s 64M %I && mkfs.ext3 -q -F -b 4096 %I" EXT2_KEEP, "",
+	    "lost+found\0", EXT2_RW_CAPS & ~CAP_FALLOCATE, 0 },
 	{ "ext2-rw", "ext2", conf_mkimage_cmd,
-	    "truncate -s 32M %I && mkfs.ext2 -q -F -b 1024 %I" EXT2_KEEP, "",
-	    "lost+found\0", EXT2_RW_CAPS, 0 },
+	    "truncate -s 32M %I && mkfs.ext2 -q -F -b 4096 %I" EXT2_KEEP, "",
+	    "lost+found\0", EXT2_RW_CAPS & ~CAP_FALLOCATE, 0 },
 	{ "ext4-small", "ext2fs", conf_mkimage_cmd,
 	    "truncate -s 4M %I && mkfs.ext4 -q -F %I" EXT2_KEEP, "",
-	    "lost+found\0", CAP_ENOSPC | EXT2_RW_CAPS, CAP_ENOSPC },
+	    "lost+found\0", CAP_ENOSPC | EXT2_RW_CAPS,
+	    CAP_ENOSPC },
 	{ "ext4-ro", "ext2fs", conf_mkimage_cmd,
 	    "truncate -s 16M %I && mkfs.ext4 -q -F -d %S %I", "ro",
 	    "lost+found\0", CAP_RDONLY | CAP_SEED | CAP_PERSIST | EXT2_RO_CAPS,

@@ -155,12 +155,15 @@ img=$(fresh plain); poke "$img" $((1024 + 0x62)) "01"	# incompat 0x10000
 refused "encrypt refused by name" "$img" "encrypt"
 img=$(fresh plain); poke "$img" $((1024 + 0x65)) "02"	# ro_compat 0x200
 refused "bigalloc refused by name" "$img" "bigalloc"
-img=$(fresh plain)
+img=$(fresh plain); poke "$img" $((1024 + 0x65)) "01"	# ro_compat 0x100
 if out=$(timeout 30 "$RUMPFUSE" -t ext4 -o rw "$img" "$W/mnt" 2>&1); then
 	fusermount3 -u "$W/mnt"
-	tap_fail "read-write mount refused" "$out"
+	tap_fail "explicit rw of a quota filesystem refused" "$out"
 else
-	tap_ok "read-write mount refused"
+	case $out in
+	*quota*) tap_ok "explicit rw of a quota filesystem refused by name" ;;
+	*) tap_fail "explicit rw of a quota filesystem refused by name" "$out" ;;
+	esac
 fi
 
 # inodes, extents, directories, xattrs

@@ -90,7 +90,7 @@ workload() {
 	echo data >f && ln f f-hard && mknod cdev c 1 3 && mknod bdev b 7 0 &&
 	    mkfifo fifo || return 1
 	setfattr -n user.small -v hello f &&
-	    setfattr -n user.big -v "$(head -c 3000 /dev/zero | tr '\0' y)" f ||
+	    setfattr -n user.big -v "$(head -c 700 /dev/zero | tr '\0' y)" f ||
 	    return 1
 	setfattr -n user.gone -v x f && setfattr -x user.gone f || return 1
 	chmod 4751 f && chown 1234:5678 f-hard && chown 42:43 cdev || return 1
@@ -125,7 +125,7 @@ fill_disk() {	# M
 }
 
 configs="ext4:600M:-t:ext4
-ext4-inline-1k:600M:-t:ext4:-O:inline_data:-b:1024
+ext4_inline_1k:600M:-t:ext4:-O:inline_data:-b:1024
 ext3:500M:-t:ext3
 ext2:500M:-t:ext2"
 
