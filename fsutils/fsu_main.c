@@ -14,7 +14,9 @@
  *   3. Check on the host that IMAGE opens (read-only for commands that
  *      only read, read-write otherwise) so that a missing or unreadable
  *      file gets the usual message.
- *   4. vfs_init, vfs_mount(TYPE, IMAGE, "/", "ro|rw[,OPTIONS]").
+ *   4. vfs_init, vfs_mount(TYPE, IMAGE, "/", "ro|rw[,OPTIONS][,part=P]");
+ *      the kernel locks the image (shared for ro, exclusive for rw)
+ *      unless OPTIONS say nolock.
  *   5. Run the command(s).  While a read-write mount is up, SIGINT,
  *      SIGTERM and SIGHUP only set a flag that long loops check, so the
  *      image is still unmounted cleanly; a second signal kills.
@@ -45,6 +47,7 @@ struct fsu_state fsu;
 struct session {
 	const char	*fstype;
 	const char	*mntopts;	/* user's options, or NULL */
+	const char	*part;		/* -p PART, or NULL */
 	bool		 rw;
 	int		 trouble;
 	/* either one command ... */
@@ -212,9 +215,11 @@ session_run(struct session *s)
 		fsu_err(error, "cannot start the kernel");
 		return s->trouble;
 	}
-	opts = g_strdup_printf("%s%s%s", s->rw ? "rw" : "ro",
+	/* -p PART is the kernel's part= option; last, so it wins. */
+	opts = g_strdup_printf("%s%s%s%s%s", s->rw ? "rw" : "ro",
 	    s->mntopts != NULL && *s->mntopts != '\0' ? "," : "",
-	    s->mntopts != NULL ? s->mntopts : "");
+	    s->mntopts != NULL ? s->mntopts : "",
+	    s->part != NULL ? ",part=" : "", s->part != NULL ? s->part : "");
 	errbuf[0] = '\0';
 	error = vfs_mount(s->fstype, fsu.image, "/", opts, &mp, errbuf,
 	    sizeof(errbuf));
@@ -448,9 +453,8 @@ main(int argc, char **argv)
 			s.mntopts = optarg;
 			break;
 		case 'p':
-			fsu_errx("-p %s: partitions are not supported yet",
-			    optarg);
-			return 1;
+			s.part = optarg;
+			break;
 		case 'v':
 			fsu.verbose++;
 			break;

@@ -4,9 +4,10 @@
  * block device, or memory) reached through the hyp_bdev hypercalls, seen
  * through a byte window (a partition; the whole device by default).
  *
- * Exports the kern/blkdev.h API (open, close, window, raw synchronous
- * I/O, flush, host fd for the splice path) and, for the buffer cache
- * only, vectored and asynchronous transfers (vfs_bio_internal.h).
+ * Exports the kern/blkdev.h API (open, open locked, close, window, raw
+ * synchronous I/O, flush, host fd for the splice path) and, for the
+ * buffer cache only, vectored and asynchronous transfers
+ * (vfs_bio_internal.h).
  *
  * Every transfer is checked against the window before it reaches the
  * host: a range not entirely inside [0, bd_size) is EIO with one log line
@@ -54,12 +55,24 @@ blkdev_new(struct hyp_bdev *hbd, const char *name, struct blkdev **bdp)
 int
 blkdev_open(const char *path, bool rdonly, struct blkdev **bdp)
 {
+
+	return blkdev_open_lock(path, rdonly, false, bdp);
+}
+
+/*
+ * Open PATH, locked if LOCK (see blkdev.h).
+ * => EBUSY when locked elsewhere; otherwise as blkdev_open.
+ */
+int
+blkdev_open_lock(const char *path, bool rdonly, bool lock,
+    struct blkdev **bdp)
+{
 	struct hyp_bdev *hbd;
 	int error;
 
 	*bdp = NULL;
-	error = hyp_bdev_open(path, rdonly ? HYP_BDEV_RDONLY : HYP_BDEV_RDWR,
-	    &hbd);
+	error = hyp_bdev_open(path, (rdonly ? HYP_BDEV_RDONLY :
+	    HYP_BDEV_RDWR) | (lock ? HYP_BDEV_EXCL : 0), &hbd);
 	if (error != 0)
 		return error;
 	if ((error = blkdev_new(hbd, path, bdp)) != 0)

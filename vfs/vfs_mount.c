@@ -8,7 +8,12 @@
  * vfs_mount_resolve, vfs_mount_ref, vfs_mount_rele, vfs_target_normalise,
  * vfs_mountlist_init, vfs_mountlist_fini, vfs_unmount_all.
  * Options are parsed in vfs_opts.c, the registry is vfs_register.c, the
- * vnodes of a mount are vfs_vnode.c's.
+ * vnodes of a mount are vfs_vnode.c's.  Partitions (part=) and the probe
+ * rules of "auto" are vfs_part.c's: before the driver sees the device,
+ * part= narrows it to the partition's window (vfs_blkdev.c refuses any
+ * transfer outside it), so drivers never know about partition tables.
+ * The image is locked while mounted (blkdev_open_lock: exclusive for
+ * read-write, shared for read-only) unless lock=none / nolock.
  *
  * Life of a struct mount:
  *   - vfs_mount builds it (target, source, options, device), calls the
@@ -44,6 +49,7 @@
 #include "kern/vnode.h"
 #include "vfs_pub.h"
 #include "vfs_internal.h"
+#include "vfs_part.h"
 #include "rumpuser.h"
 
 static kmutex_t	mnt_oplock;
@@ -351,72 +357,31 @@ vfs_mount_resolve(const char *abspath, struct mount **mpp,
 
 /* ---- mounting ---- */
 
-struct probe_ctx {
-	struct blkdev	*pc_dev;
-	const struct vfsops *pc_found[8];
-	unsigned	pc_nfound;
-	char		pc_tried[128];
-	size_t		pc_triedlen;
-};
-
-static void
-append(char *buf, size_t buflen, size_t *lenp, const char *s)
-{
-	int n;
-
-	if (*lenp >= buflen)
-		return;
-	n = ksnprintf(buf + *lenp, buflen - *lenp, "%s%s",
-	    *lenp > 0 ? ", " : "", s);
-	if (n > 0)
-		*lenp = MIN(buflen - 1, *lenp + (size_t)n);
-}
-
+/*
+ * Find the filesystem on MP's device ("auto"); WHOLE: the window is the
+ * whole device (no part=).  The rules are vfs_part.c's.
+ */
 static int
-probe_one(const struct vfsops *ops, void *arg)
+mount_probe(struct mount *mp, bool whole, const struct vfsops **opsp)
 {
-	struct probe_ctx *pc = arg;
+	struct probe_result pr;
+	char msg[256];
+	int error;
 
-	if (!ops->vfs_needdev)
+	part_probe(mp->mnt_dev, NULL, whole &&
+	    part_whole_has_table(mp->mnt_dev), &pr);
+	if ((error = part_probe_pick(&pr, opsp, msg, sizeof(msg))) == 0)
 		return 0;
-	append(pc->pc_tried, sizeof(pc->pc_tried), &pc->pc_triedlen,
-	    ops->vfs_name);
-	if (ops->vfs_probe(pc->pc_dev) == 0 &&
-	    pc->pc_nfound < __arraycount(pc->pc_found))
-		pc->pc_found[pc->pc_nfound++] = ops;
-	return 0;
-}
-
-/* Find the filesystem on MP's device ("auto"). */
-static int
-mount_probe(struct mount *mp, const struct vfsops **opsp)
-{
-	struct probe_ctx pc;
-	char names[128];
-	size_t len = 0;
-	unsigned i;
-
-	memset(&pc, 0, sizeof(pc));
-	pc.pc_dev = mp->mnt_dev;
-	(void)vfs_fstype_iterate(probe_one, &pc);
-	/* Probes may read blocks in sizes the driver will not use. */
-	(void)binvalall(mp->mnt_dev, true);
-	if (pc.pc_nfound == 0) {
-		vfs_mount_error(mp, "no filesystem recognised on %s "
-		    "(tried: %s)", mp->mnt_source,
-		    pc.pc_triedlen > 0 ? pc.pc_tried : "none");
-		return EINVAL;
-	}
-	if (pc.pc_nfound > 1) {
-		names[0] = '\0';
-		for (i = 0; i < pc.pc_nfound; i++)
-			append(names, sizeof(names), &len,
-			    pc.pc_found[i]->vfs_name);
-		klog(KLOG_INFO, "%s: recognised as %s; using %s",
-		    mp->mnt_source, names, pc.pc_found[0]->vfs_name);
-	}
-	*opsp = pc.pc_found[0];
-	return 0;
+	if (pr.pr_nfound == 0 && whole &&
+	    part_explain(mp->mnt_dev, mp->mnt_source, msg, sizeof(msg)))
+		vfs_mount_error(mp, "%s", msg);
+	else if (pr.pr_nfound == 0)
+		vfs_mount_error(mp, "no filesystem recognised on %s%s "
+		    "(tried: %s)", mp->mnt_source, whole ? "" : " partition",
+		    pr.pr_triedlen > 0 ? pr.pr_tried : "none");
+	else	/* "ambiguous: A, B; use -t TYPE on SOURCE" */
+		vfs_mount_error(mp, "%s on %s", msg, mp->mnt_source);
+	return error;
 }
 
 struct mount_args {
@@ -435,7 +400,7 @@ struct mount_args {
  */
 static int
 mount_opendev(struct mount *mp, const struct mount_args *ma,
-    uint32_t *flagsp, bool rwexplicit)
+    uint32_t *flagsp, bool rwexplicit, bool lock)
 {
 	struct blkdev *dev = NULL;
 	bool rdonly = (*flagsp & MNT_RDONLY) != 0;
@@ -446,7 +411,8 @@ mount_opendev(struct mount *mp, const struct mount_args *ma,
 			error = blkdev_open_mem(ma->ma_image, ma->ma_imagelen,
 			    ma->ma_size, rdonly, &dev);
 		else
-			error = blkdev_open(ma->ma_source, rdonly, &dev);
+			error = blkdev_open_lock(ma->ma_source, rdonly, lock,
+			    &dev);
 		if (error == 0 && !rdonly && dev->bd_rdonly) {
 			blkdev_close(dev);
 			dev = NULL;
@@ -463,6 +429,11 @@ mount_opendev(struct mount *mp, const struct mount_args *ma,
 		    mp->mnt_source);
 		rdonly = true;
 		*flagsp |= MNT_RDONLY;
+	}
+	if (error == EBUSY && lock) {
+		vfs_mount_error(mp, "%s is in use by another mount (it is "
+		    "locked; -o nolock overrides)", mp->mnt_source);
+		return error;
 	}
 	if (error != 0) {
 		vfs_mount_error(mp, "cannot open %s: %s",
@@ -499,6 +470,7 @@ mount_common(const struct mount_args *ma, struct mount **mpp, char *errbuf,
 	struct mount *mp;
 	const struct vfsops *ops = NULL;
 	const char *src;
+	struct kopts ko;
 	char *tbuf;
 	uint32_t flags = 0;
 	bool rwexplicit, isauto, driver_failed = false;
@@ -569,6 +541,10 @@ mount_common(const struct mount_args *ma, struct mount **mpp, char *errbuf,
 	if ((error = vfs_opts_parse(mp, ma->ma_options, &flags,
 	    &rwexplicit)) != 0)
 		goto out;
+	/* The kernel's own: part=, lock (vfs_part.h). */
+	if ((error = vfs_opts_kernel(ma->ma_options, &ko, mp->mnt_errbuf,
+	    sizeof(mp->mnt_errbuf))) != 0)
+		goto out;
 
 	if (isauto || ops->vfs_needdev) {
 		if (ma->ma_source != NULL && ma->ma_source[0] == '\0') {
@@ -576,11 +552,25 @@ mount_common(const struct mount_args *ma, struct mount **mpp, char *errbuf,
 			error = EINVAL;
 			goto out;
 		}
-		if ((error = mount_opendev(mp, ma, &flags, rwexplicit)) != 0)
+		if ((error = mount_opendev(mp, ma, &flags, rwexplicit,
+		    ko.ko_lock != KOPT_LOCK_NONE)) != 0)
 			goto out;
+	} else if (ko.ko_part[0] != '\0') {
+		vfs_mount_error(mp, "part= needs a filesystem on a device");
+		error = EINVAL;
+		goto out;
+	}
+	if (ko.ko_part[0] != '\0') {
+		if ((error = part_select(mp->mnt_dev, ko.ko_part, tbuf,
+		    PATH_MAX)) != 0) {
+			vfs_mount_error(mp, "part=%s on %s: %s", ko.ko_part,
+			    mp->mnt_source, tbuf);
+			goto out;
+		}
 	}
 	if (isauto) {
-		if ((error = mount_probe(mp, &ops)) != 0)
+		if ((error = mount_probe(mp, ko.ko_part[0] == '\0',
+		    &ops)) != 0)
 			goto out;
 		mp->mnt_op = ops;
 		flags &= MNT_RDONLY;	/* keep a read-only device's choice */

@@ -4,7 +4,8 @@
  * of a mount, and the driver's accessors for its own options.
  *
  * Exports (mount.h): vfs_getopt, vfs_getopt_uint64; (vfs_internal.h)
- * vfs_opts_parse, vfs_opts_free.
+ * vfs_opts_parse, vfs_opts_free; (vfs_part.h) vfs_opts_kernel,
+ * vfs_opts_iskernel.
  *
  * The kernel handles the generic options itself (table below) and turns
  * them into MNT_* flags.  Every other option must be declared in the
@@ -12,6 +13,13 @@
  * ("name=value"); anything else fails the mount with EINVAL and a
  * message naming the option.  Empty items (",,", a trailing ',') are
  * ignored.  A driver option given twice keeps the last value.
+ *
+ * A third kind, the kernel's own options, are used by vfs_mount before
+ * the driver is involved and never reach it: part=NAME (mount that
+ * partition of the device) and lock / lock=auto / lock=none / nolock
+ * (the image lock: exclusive for a read-write mount, shared for a
+ * read-only one, by default).  vfs_opts_kernel extracts them;
+ * vfs_opts_parse skips them.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,6 +28,7 @@
 #include "kern/kern.h"
 #include "kern/mount.h"
 #include "vfs_internal.h"
+#include "vfs_part.h"
 
 /* A generic option: sets SET and clears CLR in mnt_flags. */
 struct genopt {
@@ -162,6 +171,8 @@ opt_one(struct mount *mp, const char *item, size_t len, uint32_t *flagsp,
 			*rwexplicitp = false;
 		return 0;
 	}
+	if (vfs_opts_iskernel(item, nlen))
+		return 0;	/* checked by vfs_opts_kernel */
 	if (mp->mnt_op == NULL)
 		return 0;	/* generic pre-scan: the driver is not known */
 	if ((od = drvopt_find(mp->mnt_op, item, nlen)) == NULL) {
@@ -180,6 +191,82 @@ opt_one(struct mount *mp, const char *item, size_t len, uint32_t *flagsp,
 		return EINVAL;
 	}
 	return opt_store(mp, item, nlen, value, vlen);
+}
+
+bool
+vfs_opts_iskernel(const char *name, size_t len)
+{
+	static const char *const names[] = { "part", "lock", "nolock" };
+	size_t i;
+
+	for (i = 0; i < __arraycount(names); i++)
+		if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
+			return true;
+	return false;
+}
+
+/* One kernel option ITEM (LEN bytes, NLEN of them the name). */
+static int
+kopt_one(const char *item, size_t len, size_t nlen, struct kopts *ko,
+    char *msg, size_t msglen)
+{
+	const char *value = nlen < len ? item + nlen + 1 : NULL;
+	size_t vlen = value != NULL ? len - nlen - 1 : 0;
+
+	if (nlen == 4 && memcmp(item, "part", 4) == 0) {
+		if (value == NULL || vlen == 0 || vlen >= sizeof(ko->ko_part))
+			goto bad;
+		memcpy(ko->ko_part, value, vlen);
+		ko->ko_part[vlen] = '\0';
+		if (!part_name_valid(ko->ko_part))
+			goto bad;
+		return 0;
+	}
+	if (nlen == 6 && memcmp(item, "nolock", 6) == 0) {
+		if (value != NULL)
+			goto bad;
+		ko->ko_lock = KOPT_LOCK_NONE;
+		return 0;
+	}
+	/* "lock" */
+	if (value == NULL || (vlen == 4 && memcmp(value, "auto", 4) == 0))
+		ko->ko_lock = KOPT_LOCK_AUTO;
+	else if (vlen == 4 && memcmp(value, "none", 4) == 0)
+		ko->ko_lock = KOPT_LOCK_NONE;
+	else
+		goto bad;
+	return 0;
+bad:
+	(void)ksnprintf(msg, msglen, "bad option '%.*s' (part=N, part=a, "
+	    "part=1a; lock, lock=auto, lock=none, nolock)", (int)len, item);
+	return EINVAL;
+}
+
+/* See vfs_part.h. */
+int
+vfs_opts_kernel(const char *options, struct kopts *ko, char *msg,
+    size_t msglen)
+{
+	const char *p, *end, *eq;
+	size_t len, nlen;
+	int error;
+
+	memset(ko, 0, sizeof(*ko));
+	ko->ko_lock = KOPT_LOCK_AUTO;
+	if (options == NULL)
+		return 0;
+	for (p = options; *p != '\0'; p = *end == ',' ? end + 1 : end) {
+		if ((end = strchr(p, ',')) == NULL)
+			end = p + strlen(p);
+		len = (size_t)(end - p);
+		eq = memchr(p, '=', len);
+		nlen = eq != NULL ? (size_t)(eq - p) : len;
+		if (len == 0 || !vfs_opts_iskernel(p, nlen))
+			continue;
+		if ((error = kopt_one(p, len, nlen, ko, msg, msglen)) != 0)
+			return error;
+	}
+	return 0;
 }
 
 /*

@@ -136,7 +136,8 @@ check_err "missing image" 1 \
 check_err "unknown type" 2 \
     "fsu: $IMGDIR/random: unknown filesystem type 'nosuchfs'" \
     fsu -t nosuchfs "$IMGDIR/random" ls
-check_err "partitions" 1 "fsu: -p 1: partitions are not supported yet" \
+check_err "partitions" 2 \
+    "fsu: $IMGDIR/random: part=1: no partition table found" \
     fsu -p 1 "$IMGDIR/random" ls
 check_err "unknown mount option" 1 \
     "fsu: none: unknown mount option 'frobnicate' for tmpfs" \

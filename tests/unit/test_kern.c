@@ -1002,11 +1002,15 @@ test_auto_probe(void)
 	CU_ASSERT_EQUAL(size, 2 * sizeof(img));
 	CU_ASSERT_EQUAL(vfs_unmount(mp, 0), 0);
 
-	/* Both match: the first registered wins. */
+	/* Both match: ambiguous, refused naming both; -t picks one. */
 	memcpy(img, "BOTH\0\0", 6);
-	CU_ASSERT_EQUAL_FATAL(vfs_mount_mem("auto", img, sizeof(img),
+	CU_ASSERT_EQUAL(vfs_mount_mem("auto", img, sizeof(img),
+	    sizeof(img), "/p", NULL, &mp, err, sizeof(err)), EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err,
+	    "ambiguous: probefs, probefs2; use -t TYPE"));
+	CU_ASSERT_EQUAL_FATAL(vfs_mount_mem("probefs2", img, sizeof(img),
 	    sizeof(img), "/p", NULL, &mp, err, sizeof(err)), 0);
-	CU_ASSERT_STRING_EQUAL(vfs_mount_fstype(mp), "probefs");
+	CU_ASSERT_STRING_EQUAL(vfs_mount_fstype(mp), "probefs2");
 	CU_ASSERT_EQUAL(vfs_unmount(mp, 0), 0);
 
 	/* None matches. */

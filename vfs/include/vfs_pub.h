@@ -243,4 +243,48 @@ int	vfs_fsck(const char *fstype, const char *source, int flags,
 	    void (*report)(void *arg, const char *line), void *arg,
 	    unsigned *nproblems);
 
+/* ---- partitions and probing (vfs/vfs_part.c) ---- */
+
+/*
+ * One row of vfs_part_list: the whole device first (pi_name ""), then
+ * each partition.  Names are what the mount option part= takes: "1".."4"
+ * MBR primaries, "5"... logical partitions, GPT slot numbers, "a".. a
+ * whole-disk BSD disklabel, "1a".. a disklabel inside MBR partition 1.
+ */
+struct vfs_partinfo {
+	char		pi_name[8];	/* "" for the whole device */
+	char		pi_scheme[12];	/* mbr gpt disklabel none */
+	uint64_t	pi_start;	/* bytes from the device start */
+	uint64_t	pi_size;	/* bytes */
+	uint32_t	pi_secsize;	/* sector size of the table */
+	char		pi_type[48];	/* "0x83 Linux", "EFI System" */
+	char		pi_label[40];	/* GPT partition name, or "" */
+	char		pi_fstype[64];	/* found by probing, or "" */
+	char		pi_problem[128]; /* why it cannot be used, or "" */
+	bool		pi_container;	/* an extended partition */
+};
+typedef void (*vfs_partlist_cb_t)(void *arg, const struct vfs_partinfo *pi);
+
+/*
+ * List SOURCE's partitions (opened read-only, unlocked) through CB,
+ * probing each for a filesystem.  After vfs_init().
+ * => 0; EUCLEAN when the table is corrupt (what was found is still
+ *    listed; ERRBUF says what is wrong); the open error.
+ */
+int	vfs_part_list(const char *source, vfs_partlist_cb_t cb, void *arg,
+	    char *errbuf, size_t errlen);
+/*
+ * Which filesystem SOURCE holds (in partition part=NAME if OPTIONS has
+ * it; other options are ignored), with the same rules as an "auto"
+ * mount; FSTYPE NULL or "auto" tries every driver, else only that one.
+ * TYPEBUF gets the driver's name.  After vfs_init().
+ * => 0; EINVAL none or several recognised (ERRBUF lists what was tried,
+ *    the candidates, or the partitions to choose from); ENODEV unknown
+ *    FSTYPE; ENXIO/EUCLEAN/EINVAL for part= (ERRBUF says why).
+ */
+int	vfs_probe(const char *fstype, const char *source,
+	    const char *options, char *typebuf, size_t typelen, char *errbuf,
+	    size_t errlen);
+/* ---- end of partitions and probing ---- */
+
 #endif /* VFS_PUB_H */

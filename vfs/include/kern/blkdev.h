@@ -42,4 +42,13 @@ int	blkdev_flush(struct blkdev *bd);
 int	blkdev_hostfd(struct blkdev *bd, uint64_t off, int *fdp,
 	    uint64_t *hostoffp);
 
+/*
+ * blkdev_open, and if LOCK, hold a lock on the image while it is open:
+ * exclusive when read-write, shared when RDONLY (flock on the host
+ * file, and O_EXCL for a host block device opened read-write).
+ * => EBUSY if another open (in any process) holds a conflicting lock.
+ */
+int	blkdev_open_lock(const char *path, bool rdonly, bool lock,
+	    struct blkdev **bdp);
+
 #endif /* KERN_BLKDEV_H */
