@@ -16,8 +16,15 @@
  *   ll_file.c   open, read, write_buf, flush, release, fsync,
  *               fallocate, lseek
  *   ll_xattr.c  setxattr, getxattr, listxattr, removexattr
+ *   split_kops.c the kernel-call table rf_k, in-process flavour
+ *   split_*.c   -o sandbox=split: protocol (split_proto.h), the front
+ *               end's stubs (split_client.c), the child (split_server.c)
+ *   sandbox.c   confinement (sandbox.h)
  *
- * The daemon enters the kernel only through vfs_pub.h.  Every FUSE
+ * The daemon enters the kernel only through vfs_pub.h, and the FUSE
+ * operations only through the table rf_k (split_kops.h): the kernel in
+ * this process, or, with -o sandbox=split, stubs that forward each call
+ * to the kernel in a sandboxed child (split_proto.h).  Every FUSE
  * callback sets the caller's credential first (rf_req_begin()), so the
  * kernel checks permissions whether or not default_permissions is given.
  */
@@ -40,6 +47,7 @@
 #include <sys/stat.h>
 
 #include "vfs_pub.h"
+#include "split_kops.h"
 
 #ifndef RUMPFUSE_VERSION
 #define RUMPFUSE_VERSION "unknown"
@@ -80,6 +88,16 @@ struct rf_opts {
 	bool		 ro;		/* -o ro (last of ro/rw wins) */
 
 	bool		 rw_given;	/* ro or rw was given */
+
+	/*
+	 * Sandbox (daemon/sandbox.h; parsed by opts.c, used by main.c).
+	 * sandbox holds an enum rf_sandbox_mode; rf_opts_init's zeroing
+	 * leaves 0 until opts.c sets its default.
+	 */
+	int		 sandbox;	/* sandbox=none|basic|split|auto */
+	char		*user;		/* user=NAME, or NULL */
+	uint64_t	 memlimit;	/* memlimit=SIZE; 0 = default */
+	double		 split_timeout;	/* seconds; 0 = 30 */
 
 	/* FUSE-side options seen */
 	bool		 multiuser;	/* allow_other or allow_root */

@@ -23,7 +23,7 @@ ll_reply_attr(struct rf_bridge *b, fuse_req_t req, struct vnode *vp)
 	int error;
 
 	memset(&va, 0, sizeof(va));
-	if ((error = vfs_pub_getattr(vp, &va)) != 0) {
+	if ((error = rf_k->getattr(vp, &va)) != 0) {
 		fuse_reply_err(req, error);
 		return;
 	}
@@ -99,7 +99,7 @@ ll_only_kills_privs(struct vnode *vp, const struct vattr *va)
 	uint32_t gone;
 
 	memset(&cur, 0, sizeof(cur));
-	if (vfs_pub_getattr(vp, &cur) != 0)
+	if (rf_k->getattr(vp, &cur) != 0)
 		return false;
 	gone = cur.va_mode & 07777 & ~va->va_mode;
 	return (va->va_mode & ~cur.va_mode) == 0 && gone != 0 &&
@@ -146,7 +146,7 @@ ll_setattr_retry(struct rf_bridge *b, struct vnode *vp, struct vattr *va,
 	    VA_ATIME)) == 0 && ll_writable(f)) {
 		asroot = true;					/* (1) */
 	} else if (m == VA_MODE && ll_only_kills_privs(vp, va) &&
-	    (ll_writable(f) || vfs_pub_access(vp, W_OK) == 0)) {
+	    (ll_writable(f) || rf_k->access(vp, W_OK) == 0)) {
 		asroot = true;					/* (2) */
 	} else if (b->b_opts->writeback_cache && error == EPERM &&
 	    (m & ~(uint32_t)(VA_ATIME | VA_MTIME)) == 0 &&
@@ -154,12 +154,12 @@ ll_setattr_retry(struct rf_bridge *b, struct vnode *vp, struct vattr *va,
 	    (!(m & VA_MTIME) || ll_is_now(&va->va_mtime))) {
 		va->va_atime.tv_nsec = UTIME_NOW;		/* (3) */
 		va->va_mtime.tv_nsec = UTIME_NOW;
-		return vfs_pub_setattr(vp, va);
+		return rf_k->setattr(vp, va);
 	}
 	if (!asroot)
 		return error;
-	vfs_pub_setcred_root();
-	error = vfs_pub_setattr(vp, va);
+	rf_k->setcred_root();
+	error = rf_k->setattr(vp, va);
 	rf_cred_apply(c);
 	return error;
 }
@@ -179,7 +179,7 @@ ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 	if (va.va_mask != 0) {
 		if ((va.va_mask & VA_SIZE) && ll_writable(f))
 			va.va_mask |= VA_OPENFILE;	/* ftruncate(2) */
-		error = vfs_pub_setattr(node->n_vp, &va);
+		error = rf_k->setattr(node->n_vp, &va);
 		if (error != 0)
 			error = ll_setattr_retry(b, node->n_vp, &va, f, &c,
 			    error);
@@ -198,7 +198,7 @@ ll_access(fuse_req_t req, fuse_ino_t ino, int mask)
 {
 	struct rf_bridge *b = rf_req_begin(req, NULL);
 
-	fuse_reply_err(req, vfs_pub_access(rf_ino_vp(b, ino), mask));
+	fuse_reply_err(req, rf_k->access(rf_ino_vp(b, ino), mask));
 }
 
 void
@@ -211,7 +211,7 @@ ll_statfs(fuse_req_t req, fuse_ino_t ino)
 
 	(void)ino;
 	memset(&sv, 0, sizeof(sv));
-	if ((error = vfs_pub_statvfs(b->b_mp, &sv)) != 0) {
+	if ((error = rf_k->statvfs(b->b_mp, &sv)) != 0) {
 		fuse_reply_err(req, error);
 		return;
 	}
@@ -238,7 +238,7 @@ ll_readlink(fuse_req_t req, fuse_ino_t ino)
 	size_t len = 0;
 	int error;
 
-	error = vfs_pub_readlink(rf_ino_vp(b, ino), buf, sizeof(buf) - 1,
+	error = rf_k->readlink(rf_ino_vp(b, ino), buf, sizeof(buf) - 1,
 	    &len);
 	if (error != 0) {
 		fuse_reply_err(req, error);

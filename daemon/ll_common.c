@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "bridge.h"
+#include "sandbox.h"
 
 _Static_assert(sizeof(gid_t) == sizeof(uint32_t), "gid_t is 32 bits");
 
@@ -19,7 +20,7 @@ void
 rf_cred_apply(const struct rf_cred *c)
 {
 
-	vfs_pub_setcred(c->c_uid, c->c_gid, c->c_ngroups, c->c_groups);
+	rf_k->setcred(c->c_uid, c->c_gid, c->c_ngroups, c->c_groups);
 }
 
 /*
@@ -42,7 +43,8 @@ rf_req_begin(fuse_req_t req, struct rf_cred *c)
 	c->c_umask = ctx->umask;
 	c->c_ngroups = 0;
 	if (ctx->uid != 0) {
-		n = fuse_req_getgroups(req, RF_NGROUPS, groups);
+		/* Not fuse_req_getgroups(): a sandbox cannot read /proc. */
+		n = rf_sandbox_getgroups(ctx->pid, groups, RF_NGROUPS);
 		if (n > RF_NGROUPS)
 			n = RF_NGROUPS;
 		for (i = 0; i < n; i++)
@@ -110,8 +112,8 @@ rf_entry_fill(struct rf_bridge *b, struct vnode *vp,
 
 	memset(e, 0, sizeof(*e));
 	memset(&va, 0, sizeof(va));
-	if ((error = vfs_pub_getattr(vp, &va)) != 0) {
-		vfs_pub_vrele(vp);
+	if ((error = rf_k->getattr(vp, &va)) != 0) {
+		rf_k->vrele(vp);
 		return error;
 	}
 	node = rf_node_lookup(b, vp, &e->ino);	/* consumes vp */

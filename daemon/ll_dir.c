@@ -8,7 +8,7 @@
  * there; offset 0 starts from the beginning.
  *
  * Reading happens in two phases, because the directory vnode is locked
- * while vfs_pub_readdir() calls back and the callback must not enter the
+ * while rf_k->readdir() calls back and the callback must not enter the
  * kernel: (1) the callback copies names and cookies into a private list
  * until the reply would overflow (the entry that does not fit is refused
  * and the next READDIR resumes at it); (2) with the directory unlocked,
@@ -89,7 +89,7 @@ ll_dir_plus_entry(struct rf_bridge *b, struct vnode *dvp,
 	struct vnode *vp;
 	struct rf_node *node;
 
-	if (!ll_is_dot(name) && vfs_pub_lookup(dvp, name, &vp) == 0 &&
+	if (!ll_is_dot(name) && rf_k->lookup(dvp, name, &vp) == 0 &&
 	    rf_entry_fill(b, vp, e, &node) == 0) {
 		g_ptr_array_add(taken, node);
 		return;
@@ -123,7 +123,7 @@ ll_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	d.ents = g_array_new(FALSE, FALSE, sizeof(struct ll_dent));
 	d.names = g_string_sized_new(1024);
 
-	error = vfs_pub_readdir(dvp, &cookie, ll_dir_fill, &d);
+	error = rf_k->readdir(dvp, &cookie, ll_dir_fill, &d);
 	if (error != 0 && d.ents->len == 0) {
 		fuse_reply_err(req, error);
 		goto out;
@@ -199,18 +199,18 @@ ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct rf_file *f;
 	int error;
 
-	if ((error = vfs_pub_open(vp, fi->flags)) != 0) {
+	if ((error = rf_k->open(vp, fi->flags)) != 0) {
 		fuse_reply_err(req, error);
 		return;
 	}
 	if ((f = rf_file_new(b, vp, fi->flags)) == NULL) {
-		(void)vfs_pub_close(vp, fi->flags);
+		(void)rf_k->close(vp, fi->flags);
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
 	fi->fh = (uint64_t)(uintptr_t)f;
 	if (fuse_reply_open(req, fi) != 0) {
-		(void)vfs_pub_close(vp, f->f_oflags);
+		(void)rf_k->close(vp, f->f_oflags);
 		rf_file_free(b, f);
 	}
 }
@@ -222,7 +222,7 @@ ll_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct rf_file *f = rf_file_of(fi);
 
 	(void)ino;
-	(void)vfs_pub_close(f->f_vp, f->f_oflags);
+	(void)rf_k->close(f->f_vp, f->f_oflags);
 	rf_file_free(b, f);
 	fuse_reply_err(req, 0);
 }
@@ -234,5 +234,5 @@ ll_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 	struct rf_bridge *b = rf_req_begin(req, NULL);
 
 	(void)fi;
-	fuse_reply_err(req, vfs_pub_fsync(rf_ino_vp(b, ino), datasync != 0));
+	fuse_reply_err(req, rf_k->fsync(rf_ino_vp(b, ino), datasync != 0));
 }

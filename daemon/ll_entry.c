@@ -27,7 +27,7 @@ ll_do_lookup(struct rf_bridge *b, fuse_ino_t parent, const char *name,
 	struct vnode *vp;
 	int error;
 
-	error = vfs_pub_lookup(rf_ino_vp(b, parent), name, &vp);
+	error = rf_k->lookup(rf_ino_vp(b, parent), name, &vp);
 	if (error == 0)
 		error = rf_entry_fill(b, vp, e, nodep);	/* consumes vp */
 	return error;
@@ -108,7 +108,7 @@ ll_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	m = (mode & S_IFMT) | (mode & 07777 & ~c.c_umask);
 	if ((mode & S_IFMT) == 0)
 		m |= S_IFREG;
-	error = vfs_pub_mknod(rf_ino_vp(b, parent), name, m, rdev, &vp);
+	error = rf_k->mknod(rf_ino_vp(b, parent), name, m, rdev, &vp);
 	ll_reply_new(b, req, error, vp);
 }
 
@@ -120,7 +120,7 @@ ll_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 	struct vnode *vp = NULL;
 	int error;
 
-	error = vfs_pub_mkdir(rf_ino_vp(b, parent), name,
+	error = rf_k->mkdir(rf_ino_vp(b, parent), name,
 	    mode & 07777 & ~c.c_umask, &vp);
 	ll_reply_new(b, req, error, vp);
 }
@@ -133,7 +133,7 @@ ll_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 	struct vnode *vp = NULL;
 	int error;
 
-	error = vfs_pub_symlink(rf_ino_vp(b, parent), name, link, &vp);
+	error = rf_k->symlink(rf_ino_vp(b, parent), name, link, &vp);
 	ll_reply_new(b, req, error, vp);
 }
 
@@ -145,9 +145,9 @@ ll_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	struct vnode *vp = rf_ino_vp(b, ino);
 	int error;
 
-	error = vfs_pub_link(vp, rf_ino_vp(b, newparent), newname);
+	error = rf_k->link(vp, rf_ino_vp(b, newparent), newname);
 	if (error == 0)
-		vfs_pub_vref(vp);	/* for rf_entry_fill to consume */
+		rf_k->vref(vp);	/* for rf_entry_fill to consume */
 	ll_reply_new(b, req, error, vp);
 }
 
@@ -156,7 +156,7 @@ ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct rf_bridge *b = rf_req_begin(req, NULL);
 
-	fuse_reply_err(req, vfs_pub_unlink(rf_ino_vp(b, parent), name));
+	fuse_reply_err(req, rf_k->unlink(rf_ino_vp(b, parent), name));
 }
 
 void
@@ -164,7 +164,7 @@ ll_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct rf_bridge *b = rf_req_begin(req, NULL);
 
-	fuse_reply_err(req, vfs_pub_rmdir(rf_ino_vp(b, parent), name));
+	fuse_reply_err(req, rf_k->rmdir(rf_ino_vp(b, parent), name));
 }
 
 void
@@ -177,7 +177,7 @@ ll_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	fuse_reply_err(req, vfs_pub_rename(rf_ino_vp(b, parent), name,
+	fuse_reply_err(req, rf_k->rename(rf_ino_vp(b, parent), name,
 	    rf_ino_vp(b, newparent), newname, flags));
 }
 
@@ -202,33 +202,33 @@ ll_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	int oflags, error;
 
 	oflags = fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY);
-	error = vfs_pub_create(dvp, name,
+	error = rf_k->create(dvp, name,
 	    S_IFREG | (mode & 07777 & ~c.c_umask), &vp);
 	if (error == EEXIST && (fi->flags & O_EXCL) == 0) {
 		created = false;
-		error = vfs_pub_lookup(dvp, name, &vp);
+		error = rf_k->lookup(dvp, name, &vp);
 	}
 	if (error != 0)
 		goto out_err;
 
 	if (created) {
-		error = vfs_pub_open_created(vp, oflags);
+		error = rf_k->open_created(vp, oflags);
 	} else {
-		error = vfs_pub_open(vp, oflags);
+		error = rf_k->open(vp, oflags);
 	}
 	if (error != 0) {
-		vfs_pub_vrele(vp);
+		rf_k->vrele(vp);
 		goto out_err;
 	}
-	vfs_pub_vref(vp);	/* kept until the entry is built */
+	rf_k->vref(vp);	/* kept until the entry is built */
 	if ((error = rf_entry_fill(b, vp, &e, &node)) != 0) {
-		(void)vfs_pub_close(vp, oflags);
-		vfs_pub_vrele(vp);
+		(void)rf_k->close(vp, oflags);
+		rf_k->vrele(vp);
 		goto out_err;
 	}
-	vfs_pub_vrele(vp);	/* the node holds one */
+	rf_k->vrele(vp);	/* the node holds one */
 	if ((error = rf_file_setup(b, node, oflags, fi)) != 0) {
-		(void)vfs_pub_close(node->n_vp, oflags);
+		(void)rf_k->close(node->n_vp, oflags);
 		rf_node_forget(b, node, 1);
 		goto out_err;
 	}

@@ -39,7 +39,7 @@ rf_file_setup(struct rf_bridge *b, struct rf_node *node, int oflags,
 	if ((f = rf_file_new(b, node->n_vp, oflags)) == NULL)
 		return ENOMEM;
 	memset(&va, 0, sizeof(va));
-	if (vfs_pub_getattr(node->n_vp, &va) == 0 && va.va_type == VREG)
+	if (rf_k->getattr(node->n_vp, &va) == 0 && va.va_type == VREG)
 		fi->keep_cache = rf_node_open_keepcache(b, node, &va);
 	else
 		fi->keep_cache = 0;
@@ -54,7 +54,7 @@ rf_file_abort(struct rf_bridge *b, struct fuse_file_info *fi)
 {
 	struct rf_file *f = rf_file_of(fi);
 
-	(void)vfs_pub_close(f->f_vp, f->f_oflags);
+	(void)rf_k->close(f->f_vp, f->f_oflags);
 	rf_file_free(b, f);
 }
 
@@ -65,14 +65,14 @@ ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct rf_node *node = rf_node_get(b, ino);
 	int error;
 
-	if ((error = vfs_pub_open(node->n_vp, fi->flags)) != 0) {
+	if ((error = rf_k->open(node->n_vp, fi->flags)) != 0) {
 		fuse_reply_err(req, error);
 		return;
 	}
 	if (fi->flags & O_TRUNC)
 		rf_node_datachanged(node);
 	if ((error = rf_file_setup(b, node, fi->flags, fi)) != 0) {
-		(void)vfs_pub_close(node->n_vp, fi->flags);
+		(void)rf_k->close(node->n_vp, fi->flags);
 		fuse_reply_err(req, error);
 		return;
 	}
@@ -96,7 +96,7 @@ ll_read_copy(fuse_req_t req, struct vnode *vp, size_t size, off_t off)
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	error = vfs_pub_read(vp, buf, size, (uint64_t)off, &done);
+	error = rf_k->read(vp, buf, size, (uint64_t)off, &done);
 	if (error != 0)
 		fuse_reply_err(req, error);
 	else
@@ -105,7 +105,7 @@ ll_read_copy(fuse_req_t req, struct vnode *vp, size_t size, off_t off)
 }
 
 /*
- * The spliced path.  vfs_pub_bmap() maps a clean run inside the file
+ * The spliced path.  rf_k->bmap() maps a clean run inside the file
  * (EOPNOTSUPP for anything else: no device, a hole, dirty buffers, a
  * write in flight, EOF), so no attribute check is needed here.
  * => 0 if a reply was sent; otherwise an error and nothing sent (the
@@ -123,7 +123,7 @@ ll_read_mapped(fuse_req_t req, struct vnode *vp, size_t size, off_t off)
 
 	if (size == 0 || off < 0)
 		return EINVAL;
-	error = vfs_pub_bmap(vp, (uint64_t)off, &hostfd, &devoff, &run);
+	error = rf_k->bmap(vp, (uint64_t)off, &hostfd, &devoff, &run);
 	if (error != 0)
 		return error;
 	if (run == 0 || hostfd < 0)
@@ -145,7 +145,7 @@ ll_read_mapped(fuse_req_t req, struct vnode *vp, size_t size, off_t off)
 		cur += n;
 		if (cur >= end || nseg == LL_READ_SEGS)
 			break;
-		if (vfs_pub_bmap(vp, cur, &hostfd, &devoff, &run) != 0 ||
+		if (rf_k->bmap(vp, cur, &hostfd, &devoff, &run) != 0 ||
 		    run == 0 || hostfd < 0)
 			break;
 	}
@@ -155,7 +155,7 @@ ll_read_mapped(fuse_req_t req, struct vnode *vp, size_t size, off_t off)
 			error = ENOMEM;
 			goto out_err;
 		}
-		error = vfs_pub_read(vp, tail, end - cur, cur, &done);
+		error = rf_k->read(vp, tail, end - cur, cur, &done);
 		if (error != 0)
 			goto out_err;
 		if (done > 0) {
@@ -231,7 +231,7 @@ ll_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in_buf,
 		size = (size_t)copied;
 		data = tmp;
 	}
-	error = vfs_pub_write(node->n_vp, data, size, (uint64_t)off, ioflags,
+	error = rf_k->write(node->n_vp, data, size, (uint64_t)off, ioflags,
 	    &done);
 	rf_node_datachanged(node);
 	if (error != 0 && done == 0)
@@ -268,7 +268,7 @@ ll_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	struct rf_bridge *b = rf_req_begin(req, NULL);
 
 	(void)fi;
-	fuse_reply_err(req, vfs_pub_fsync(rf_ino_vp(b, ino), datasync != 0));
+	fuse_reply_err(req, rf_k->fsync(rf_ino_vp(b, ino), datasync != 0));
 }
 
 void
@@ -284,7 +284,7 @@ ll_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	error = vfs_pub_fallocate(node->n_vp, mode, (uint64_t)offset,
+	error = rf_k->fallocate(node->n_vp, mode, (uint64_t)offset,
 	    (uint64_t)length);
 	rf_node_datachanged(node);
 	fuse_reply_err(req, error);
@@ -307,7 +307,7 @@ ll_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	error = vfs_pub_seek(rf_ino_vp(b, ino), (uint64_t)off, whence, &res);
+	error = rf_k->seek(rf_ino_vp(b, ino), (uint64_t)off, whence, &res);
 	if (error != 0)
 		fuse_reply_err(req, error);
 	else

@@ -39,7 +39,7 @@ ll_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		fuse_reply_err(req, EOPNOTSUPP);
 		return;
 	}
-	fuse_reply_err(req, vfs_pub_setxattr(rf_ino_vp(b, ino), name, value,
+	fuse_reply_err(req, rf_k->setxattr(rf_ino_vp(b, ino), name, value,
 	    size, flags));
 }
 
@@ -53,7 +53,7 @@ ll_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 	int error;
 
 	if (size == 0) {
-		error = vfs_pub_getxattr(vp, name, NULL, 0, &len);
+		error = rf_k->getxattr(vp, name, NULL, 0, &len);
 		if (error != 0)
 			fuse_reply_err(req, error);
 		else
@@ -64,7 +64,7 @@ ll_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	error = vfs_pub_getxattr(vp, name, buf, size, &len);
+	error = rf_k->getxattr(vp, name, buf, size, &len);
 	if (error != 0)
 		fuse_reply_err(req, error);
 	else
@@ -82,7 +82,7 @@ ll_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	int error;
 
 	if (size == 0) {
-		error = vfs_pub_listxattr(vp, NULL, 0, &len);
+		error = rf_k->listxattr(vp, NULL, 0, &len);
 		if (error != 0)
 			fuse_reply_err(req, error);
 		else
@@ -93,7 +93,7 @@ ll_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	error = vfs_pub_listxattr(vp, buf, size, &len);
+	error = rf_k->listxattr(vp, buf, size, &len);
 	if (error != 0)
 		fuse_reply_err(req, error);
 	else
@@ -110,5 +110,5 @@ ll_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 		fuse_reply_err(req, EOPNOTSUPP);
 		return;
 	}
-	fuse_reply_err(req, vfs_pub_removexattr(rf_ino_vp(b, ino), name));
+	fuse_reply_err(req, rf_k->removexattr(rf_ino_vp(b, ino), name));
 }

@@ -19,6 +19,23 @@
  *      syncs; forced if vnodes are still busy), vfs_shutdown().
  * Exit status 0 only if the filesystem was written back cleanly.
  *
+ * Sandbox modes (-o sandbox=, sandbox.h; auto is resolved once, after
+ * the arguments, by rf_sandbox_resolve()):
+ *   none   the steps above, unchanged;
+ *   basic  after step 2 the process forks again: the parent is the
+ *          supervisor (never sandboxed, no kernel, no threads), the
+ *          child the server, which runs steps 3 to 6, tells the
+ *          supervisor once the FUSE mount exists, and enters the
+ *          sandbox (kernel and FUSE side) before the request loop.  The
+ *          supervisor reports readiness (sd_notify), forwards SIGTERM,
+ *          SIGINT and SIGHUP, and unmounts when the server has exited
+ *          (the sandboxed server cannot: no root, no fusermount3);
+ *   split  step 3 happens in a child (split_proto.h): it starts the
+ *          kernel, mounts, enters the sandbox (kernel side) and serves
+ *          vnode operations; this process is the FUSE server, reaches
+ *          the kernel through rf_kops_split, and is not sandboxed, so
+ *          it unmounts as in mode none, even after the child died.
+ *
  * Exports: main, rf_log, rf_debug.
  */
 #include <errno.h>
@@ -29,17 +46,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include "bridge.h"
 #include "notify.h"
+#include "probe.h"
+#include "sandbox.h"
+#include "split.h"
 
 bool	rf_debug;
 static bool rf_syslog;		/* daemonized: log to syslog */
 static int rf_ready_fd = -1;	/* pipe to the waiting parent */
 static struct rf_opts *rf_opts_cleanup;	/* freed by usage_error() */
+static int rf_mounted_fd = -1;	/* basic: pipe to the supervisor */
+/* Descriptors inherited at start (closed by the sandbox, not kept). */
+#define RF_MAXINHERIT	256
+static int rf_inherited[RF_MAXINHERIT];
+static unsigned rf_ninherited;
 
 /*
  * Filesystem types built into the kernel, for --help.  The HAVE_FS_*
@@ -189,6 +217,18 @@ help(void)
 "                        (default: one each)\n"
 "  bufcache=SIZE         buffer cache size (default: the kernel's)\n"
 "  lrumax=N              unused files kept cached (default: the kernel's)\n"
+"  sandbox=MODE          confine the code that reads the image: none;\n"
+"                        basic (one process, confined after mounting;\n"
+"                        a small parent unmounts); split (the driver in\n"
+"                        a confined child process, a crash costs EIO);\n"
+"                        auto (default: the strongest that works)\n"
+"  user=NAME             the confined process runs as NAME (default:\n"
+"                        nobody when started as root)\n"
+"  memlimit=SIZE         memory limit of the confined process, or none\n"
+"                        (default: 1G)\n"
+"  split_timeout=SECS    sandbox=split: a request unanswered this long\n"
+"                        kills the filesystem process; it and later\n"
+"                        requests get EIO (default: 30)\n"
 "Any other option goes to the filesystem, which refuses what it does not\n"
 "know.  Sizes take a k, M, G or T suffix (powers of 1024).\n"
 "\n"
@@ -361,7 +401,8 @@ kernel_options(const struct rf_opts *o)
 
 /* Step 5. => 0, or the loop's error (negative errno). */
 static int
-run_loop(struct rf_opts *o, struct fuse_session *se)
+run_loop(struct rf_opts *o, struct fuse_session *se,
+    enum rf_sandbox_mode mode)
 {
 	struct fuse_loop_config *cfg;
 	int res;
@@ -370,7 +411,9 @@ run_loop(struct rf_opts *o, struct fuse_session *se)
 		return fuse_session_loop(se);
 	if ((cfg = fuse_loop_cfg_create()) == NULL)
 		return -ENOMEM;
-	fuse_loop_cfg_set_clone_fd(cfg, o->clone_fd ? 1 : 0);
+	/* A sandboxed server cannot open /dev/fuse again. */
+	fuse_loop_cfg_set_clone_fd(cfg, o->clone_fd &&
+	    mode != RF_SANDBOX_BASIC ? 1 : 0);
 	if (o->max_threads != 0)
 		fuse_loop_cfg_set_max_threads(cfg, o->max_threads);
 	/*
@@ -386,17 +429,128 @@ run_loop(struct rf_opts *o, struct fuse_session *se)
 	return res;
 }
 
-/* Steps 3 to 6.  => the exit status. */
+/* Descriptors open now, into FDS (at most MAX).  => count. */
+static unsigned
+open_fds(int *fds, unsigned max)
+{
+	struct dirent *de;
+	unsigned n = 0;
+	DIR *dir;
+	int fd;
+
+	if ((dir = opendir("/proc/self/fd")) == NULL)
+		return 0;
+	while ((de = readdir(dir)) != NULL && n < max) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		fd = atoi(de->d_name);
+		if (fd != dirfd(dir))
+			fds[n++] = fd;
+	}
+	closedir(dir);
+	return n;
+}
+
+static bool
+fd_inherited(int fd)
+{
+	unsigned i;
+
+	for (i = 0; i < rf_ninherited; i++)
+		if (rf_inherited[i] == fd)
+			return true;
+	return false;
+}
+
+/*
+ * Enter the sandbox: keep KEEP (the socket and the kernel's
+ * descriptors) or, if NULL, every descriptor opened since the start
+ * (image, /dev/fuse, pipes, syslog), dropping what was inherited.
+ */
 static int
-run(struct rf_opts *o, const char *argv0)
+sandbox_enter(const struct rf_opts *o, bool kernel_side, bool fuse_side,
+    const int *keep, unsigned nkeep, char *err, size_t errlen)
+{
+	struct rf_sandbox_conf sc;
+	int fds[256], nfds[256];
+	unsigned i, n = 0;
+
+	if (keep == NULL) {
+		nkeep = open_fds(fds, 256);
+		for (i = 0; i < nkeep; i++)
+			if (fds[i] <= 2 || !fd_inherited(fds[i]))
+				nfds[n++] = fds[i];
+		keep = nfds;
+		nkeep = n;
+	}
+	memset(&sc, 0, sizeof(sc));
+	sc.user = o->user;
+	sc.keep_fds = keep;
+	sc.nkeep = (int)nkeep;
+	sc.memlimit = o->memlimit != 0 ? o->memlimit :
+	    RF_SANDBOX_MEMLIMIT_DEFAULT;
+	sc.kernel_side = kernel_side;
+	sc.fuse_side = fuse_side;
+	return rf_sandbox_enter(&sc, err, errlen);
+}
+
+/* rf_split_conf.enter: in the split child, kernel side only. */
+static int
+split_enter(void *arg, const int *keep, unsigned nkeep, char *err,
+    size_t errlen)
+{
+
+	return sandbox_enter(arg, true, false, keep, nkeep, err, errlen);
+}
+
+/*
+ * Step 3: the kernel and its mount, in this process or in the split
+ * child.  => 0 with b->b_mp, b->b_rdonly and *ROOTVPP set, or 1.
+ */
+static int
+kernel_up(struct rf_opts *o, enum rf_sandbox_mode mode, struct rf_bridge *b,
+    struct vnode **rootvpp)
 {
 	struct vfs_config cfg;
-	struct rf_bridge b;
-	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
-	struct fuse_session *se = NULL;
-	struct vnode *rootvp;
+	struct rf_split_conf sc;
+	struct rf_split_info info;
 	char errbuf[512], *kopts;
-	int error, res, status = 1;
+	int error;
+
+	errbuf[0] = '\0';
+	kopts = kernel_options(o);
+	rf_log(LOG_DEBUG, "vfs_mount(%s, %s, \"%s\")%s", o->fstype, o->source,
+	    kopts, mode == RF_SANDBOX_SPLIT ? " in the split child" : "");
+	if (mode == RF_SANDBOX_SPLIT) {
+		memset(&sc, 0, sizeof(sc));
+		sc.fstype = o->fstype;
+		sc.source = o->source;
+		sc.kopts = kopts;
+		sc.bufcache_bytes = o->bufcache_bytes;
+		sc.lrumax = o->lrumax;
+		sc.mount_uid = (uint32_t)getuid();
+		sc.mount_gid = (uint32_t)getgid();
+		sc.nworkers = (o->single ? 1 : o->max_threads != 0 ?
+		    o->max_threads : RF_DEF_MAX_THREADS) + 2;
+		sc.timeout = o->split_timeout;
+		sc.detach = rf_ready_fd != -1;
+		sc.enter = split_enter;
+		sc.enter_arg = o;
+		error = rf_split_start(&sc, &info, errbuf, sizeof(errbuf));
+		g_free(kopts);
+		if (error != 0) {
+			rf_log(LOG_ERR, "cannot mount %s: %s", o->source,
+			    errbuf);
+			return 1;
+		}
+		rf_k = &rf_kops_split;
+		b->b_mp = info.mp;
+		b->b_rdonly = info.rdonly;
+		*rootvpp = info.root;
+		rf_log(LOG_DEBUG, "sandboxed kernel: process %ld",
+		    (long)info.pid);
+		goto out_ok;
+	}
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.bufcache_bytes = o->bufcache_bytes;
@@ -404,21 +558,15 @@ run(struct rf_opts *o, const char *argv0)
 	if ((error = vfs_init(&cfg)) != 0) {
 		rf_log(LOG_ERR, "cannot start the kernel: %s",
 		    strerror(error));
+		g_free(kopts);
 		return 1;
 	}
-
-	memset(&b, 0, sizeof(b));
-	b.b_opts = o;
-	errbuf[0] = '\0';
-	kopts = kernel_options(o);
-	rf_log(LOG_DEBUG, "vfs_mount(%s, %s, \"%s\")", o->fstype, o->source,
-	    kopts);
 	/*
 	 * Mount as the user running the daemon, as Linux does: filesystems
 	 * without owners (FAT) default to the mounting user's ids.
 	 */
 	vfs_pub_setcred((uint32_t)getuid(), (uint32_t)getgid(), 0, NULL);
-	error = vfs_mount(o->fstype, o->source, "/", kopts, &b.b_mp, errbuf,
+	error = vfs_mount(o->fstype, o->source, "/", kopts, &b->b_mp, errbuf,
 	    sizeof(errbuf));
 	vfs_pub_setcred_root();
 	g_free(kopts);
@@ -427,14 +575,81 @@ run(struct rf_opts *o, const char *argv0)
 		    errbuf[0] != '\0' ? errbuf : strerror(error));
 		goto out_shutdown;
 	}
-	b.b_rdonly = vfs_mount_rdonly(b.b_mp);
-	if (b.b_rdonly && !o->ro)
-		rf_log(LOG_WARNING, "%s: mounted read-only", o->source);
-	if ((error = vfs_pub_root(b.b_mp, &rootvp)) != 0) {
+	b->b_rdonly = vfs_mount_rdonly(b->b_mp);
+	if ((error = vfs_pub_root(b->b_mp, rootvpp)) != 0) {
 		rf_log(LOG_ERR, "cannot mount %s: root directory: %s",
 		    o->source, strerror(error));
-		goto out_unmount;
+		(void)vfs_unmount(b->b_mp, VFS_UMOUNT_FORCE);
+		goto out_shutdown;
 	}
+out_ok:
+	if (b->b_rdonly && !o->ro)
+		rf_log(LOG_WARNING, "%s: mounted read-only", o->source);
+	return 0;
+
+out_shutdown:
+	vfs_shutdown();
+	return 1;
+}
+
+/* Step 6, last: unmount the kernel's filesystem.  => 0, or 1. */
+static int
+kernel_down(struct rf_opts *o, enum rf_sandbox_mode mode,
+    struct rf_bridge *b)
+{
+	int error;
+
+	if (mode == RF_SANDBOX_SPLIT) {
+		if (rf_split_unmount() != 0) {
+			rf_log(LOG_ERR, "%s: the sandboxed kernel failed or "
+			    "died, changes may be lost", o->source);
+			return 1;
+		}
+		return 0;
+	}
+	if ((error = vfs_unmount(b->b_mp, 0)) == EBUSY) {
+		rf_log(LOG_WARNING, "%s: files still busy at unmount; "
+		    "forcing", o->source);
+		error = vfs_unmount(b->b_mp, VFS_UMOUNT_FORCE);
+	}
+	vfs_shutdown();
+	if (error != 0) {
+		rf_log(LOG_ERR, "%s: unmount failed, changes may be lost: %s",
+		    o->source, strerror(error));
+		return 1;
+	}
+	return 0;
+}
+
+/* Basic mode: tell the supervisor that the FUSE mount exists. */
+static void
+tell_supervisor(void)
+{
+	unsigned char byte = 1;
+
+	if (rf_mounted_fd == -1)
+		return;
+	if (write(rf_mounted_fd, &byte, 1) != 1)
+		rf_log(LOG_WARNING, "cannot notify the supervisor");
+	close(rf_mounted_fd);
+	rf_mounted_fd = -1;
+}
+
+/* Steps 3 to 6.  => the exit status. */
+static int
+run(struct rf_opts *o, const char *argv0, enum rf_sandbox_mode mode)
+{
+	struct rf_bridge b;
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	struct fuse_session *se = NULL;
+	struct vnode *rootvp;
+	char errbuf[512];
+	int res, status = 1;
+
+	memset(&b, 0, sizeof(b));
+	b.b_opts = o;
+	if (kernel_up(o, mode, &b, &rootvp) != 0)
+		return 1;
 	rf_nodes_init(&b, rootvp);
 
 	if (rf_opts_fuse_args(o, argv0, b.b_rdonly, &args) != 0) {
@@ -458,15 +673,28 @@ run(struct rf_opts *o, const char *argv0)
 		goto out_signals;
 	}
 	raise_readahead(o->mountpoint, o->max_readahead);
-	daemon_ready();
-	rf_notify_ready(o->source, o->mountpoint);
+	if (mode == RF_SANDBOX_BASIC) {
+		tell_supervisor();
+		daemon_ready();
+		if (sandbox_enter(o, true, true, NULL, 0, errbuf,
+		    sizeof(errbuf)) != 0) {
+			rf_log(LOG_ERR, "cannot enter the sandbox: %s",
+			    errbuf);
+			goto out_unmount;
+		}
+		/* The supervisor, the main process, says READY=1. */
+	} else {
+		daemon_ready();
+		rf_notify_ready(o->source, o->mountpoint);
+	}
 
-	res = run_loop(o, se);
+	res = run_loop(o, se, mode);
 	status = 0;
 	if (res < 0) {
 		rf_log(LOG_ERR, "FUSE session: %s", strerror(-res));
 		status = 1;
 	}
+out_unmount:
 	rf_notify_stopping();
 	fuse_session_unmount(se);
 out_signals:
@@ -476,19 +704,114 @@ out_session:
 out_nodes:
 	fuse_opt_free_args(&args);
 	rf_nodes_fini(&b);
-out_unmount:
-	if ((error = vfs_unmount(b.b_mp, 0)) == EBUSY) {
-		rf_log(LOG_WARNING, "%s: files still busy at unmount; "
-		    "forcing", o->source);
-		error = vfs_unmount(b.b_mp, VFS_UMOUNT_FORCE);
-	}
-	if (error != 0) {
-		rf_log(LOG_ERR, "%s: unmount failed, changes may be lost: %s",
-		    o->source, strerror(error));
+	if (kernel_down(o, mode, &b) != 0)
 		status = 1;
+	return status;
+}
+
+/*
+ * Basic mode: fork the server, which runs run(); here, the supervisor,
+ * wait until it has mounted (forwarding signals meanwhile), report
+ * readiness, then let rf_sandbox_supervise() forward signals, wait, and
+ * unmount.  => the exit status.
+ */
+static int
+run_supervised(struct rf_opts *o, const char *argv0)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	sigset_t set, old;
+	struct timespec zero = { 0, 0 };
+	struct pollfd pfd;
+	unsigned char byte;
+	bool mounted = false;
+	int p[2], gp[2], status, ws, sig, fd;
+	unsigned i;
+	ssize_t n;
+	pid_t pid;
+
+	sigemptyset(&set);
+	for (i = 0; i < 3; i++)
+		sigaddset(&set, sigs[i]);
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		rf_log(LOG_ERR, "pipe: %s", strerror(errno));
+		return 1;
 	}
-out_shutdown:
-	vfs_shutdown();
+	/* The server asks us for callers' groups (it cannot read /proc). */
+	if ((status = rf_sandbox_groups_channel(gp)) != 0) {
+		rf_log(LOG_ERR, "socketpair: %s", strerror(status));
+		close(p[0]);
+		close(p[1]);
+		return 1;
+	}
+	(void)sigprocmask(SIG_BLOCK, &set, &old);
+	fflush(NULL);
+	if ((pid = fork()) == -1) {
+		rf_log(LOG_ERR, "fork: %s", strerror(errno));
+		(void)sigprocmask(SIG_SETMASK, &old, NULL);
+		close(p[0]);
+		close(p[1]);
+		close(gp[0]);
+		close(gp[1]);
+		return 1;
+	}
+	if (pid == 0) {
+		(void)sigprocmask(SIG_SETMASK, &old, NULL);
+		close(p[0]);
+		close(gp[1]);
+		rf_sandbox_groups_attach(gp[0]);
+		rf_mounted_fd = p[1];
+		return run(o, argv0, RF_SANDBOX_BASIC);
+	}
+	close(p[1]);
+	close(gp[0]);
+	rf_sandbox_groups_serve(gp[1]);	/* closed by rf_sandbox_supervise */
+	if (rf_ready_fd != -1) {	/* the server answers the waiter */
+		close(rf_ready_fd);
+		rf_ready_fd = -1;
+	}
+
+	/* Until the FUSE mount exists (a byte) or the server gave up (EOF). */
+	for (;;) {
+		pfd.fd = p[0];
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 100) > 0) {
+			n = read(p[0], &byte, 1);
+			if (n == 1)
+				mounted = true;
+			if (n != -1 || errno != EINTR)
+				break;
+		}
+		while ((sig = sigtimedwait(&set, NULL, &zero)) > 0)
+			(void)kill(pid, sig);
+	}
+	close(p[0]);
+	if (!mounted) {
+		close(gp[1]);
+		while (waitpid(pid, &ws, 0) == -1 && errno == EINTR)
+			continue;
+		return WIFEXITED(ws) ? WEXITSTATUS(ws) : 1;
+	}
+	rf_notify_ready(o->source, o->mountpoint);
+	if (!o->foreground) {
+		if (chdir("/") == -1)
+			rf_log(LOG_WARNING, "chdir /: %s", strerror(errno));
+		openlog("rumpfuse", LOG_PID, LOG_DAEMON);
+		rf_syslog = true;
+		if ((fd = open("/dev/null", O_RDWR)) != -1) {
+			(void)dup2(fd, 0);
+			(void)dup2(fd, 1);
+			(void)dup2(fd, 2);
+			if (fd > 2)
+				close(fd);
+		}
+	}
+	/* Signals still blocked: rf_sandbox_supervise takes them. */
+	status = rf_sandbox_supervise(pid, o->mountpoint, -1);
+	rf_notify_stopping();
+	for (i = 0; i < 3; i++)
+		(void)signal(sigs[i], SIG_IGN);
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
 	return status;
 }
 
@@ -502,9 +825,16 @@ main(int argc, char **argv)
 	};
 	struct rf_opts o;
 	struct stat st;
+	enum rf_sandbox_mode mode;
 	char err[512];
 	int c, status;
 
+	/* rumpfuse --probe / --list SOURCE: inspect, do not mount. */
+	if (argc >= 2 && (strcmp(argv[1], "--probe") == 0 ||
+	    strcmp(argv[1], "--list") == 0))
+		return rf_probe_main(argc, argv);
+	/* What we were given: a sandbox closes these (sandbox_enter). */
+	rf_ninherited = open_fds(rf_inherited, RF_MAXINHERIT);
 	rf_opts_init(&o);
 	rf_opts_cleanup = &o;
 	opterr = 0;
@@ -571,9 +901,14 @@ main(int argc, char **argv)
 	rf_debug = o.debug;
 	if (o.debug)
 		(void)setenv("RUMP_LOGLEVEL", "3", 0);
+	mode = rf_sandbox_resolve((enum rf_sandbox_mode)o.sandbox, true);
+	rf_log(LOG_DEBUG, "sandbox: %s", rf_sandbox_mode_name(mode));
 	if (!o.foreground)
 		daemon_fork();
-	status = run(&o, argv[0]);
+	if (mode == RF_SANDBOX_BASIC)
+		status = run_supervised(&o, argv[0]);
+	else
+		status = run(&o, argv[0], mode);
 	rf_opts_fini(&o);
 	if (rf_syslog)
 		closelog();

@@ -71,8 +71,8 @@ rf_nodes_fini(struct rf_bridge *b)
 		if (f->f_next != NULL)
 			f->f_next->f_prevp = &b->files;
 		pthread_mutex_unlock(&b->files_lock);
-		(void)vfs_pub_close(f->f_vp, f->f_oflags);
-		vfs_pub_vrele(f->f_vp);
+		(void)rf_k->close(f->f_vp, f->f_oflags);
+		rf_k->vrele(f->f_vp);
 		free(f);
 		nfiles++;
 		pthread_mutex_lock(&b->files_lock);
@@ -92,7 +92,7 @@ rf_nodes_fini(struct rf_bridge *b)
 
 	for (i = 0; i < drop->len; i++) {
 		node = g_ptr_array_index(drop, i);
-		vfs_pub_vrele(node->n_vp);
+		rf_k->vrele(node->n_vp);
 		free(node);
 	}
 	if (rf_debug)
@@ -100,7 +100,7 @@ rf_nodes_fini(struct rf_bridge *b)
 		    drop->len);
 	g_ptr_array_free(drop, TRUE);
 	if (b->root.n_vp != NULL) {
-		vfs_pub_vrele(b->root.n_vp);
+		rf_k->vrele(b->root.n_vp);
 		b->root.n_vp = NULL;
 	}
 	g_hash_table_destroy(b->nodes);
@@ -154,7 +154,7 @@ rf_node_lookup(struct rf_bridge *b, struct vnode *vp, fuse_ino_t *inop)
 
 	free(fresh);
 	if (dup)
-		vfs_pub_vrele(vp);	/* the node keeps its own */
+		rf_k->vrele(vp);	/* the node keeps its own */
 	*inop = node == &b->root ? FUSE_ROOT_ID :
 	    (fuse_ino_t)(uintptr_t)node;
 	return node;
@@ -180,7 +180,7 @@ rf_node_forget(struct rf_bridge *b, struct rf_node *node, uint64_t nlookup)
 	pthread_mutex_unlock(&b->nodes_lock);
 
 	if (vp != NULL) {
-		vfs_pub_vrele(vp);
+		rf_k->vrele(vp);
 		free(node);
 	}
 }
@@ -221,7 +221,7 @@ rf_file_new(struct rf_bridge *b, struct vnode *vp, int oflags)
 
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return NULL;
-	vfs_pub_vref(vp);
+	rf_k->vref(vp);
 	f->f_vp = vp;
 	f->f_oflags = oflags;
 	pthread_mutex_lock(&b->files_lock);
@@ -243,6 +243,6 @@ rf_file_free(struct rf_bridge *b, struct rf_file *f)
 	if (f->f_next != NULL)
 		f->f_next->f_prevp = f->f_prevp;
 	pthread_mutex_unlock(&b->files_lock);
-	vfs_pub_vrele(f->f_vp);
+	rf_k->vrele(f->f_vp);
 	free(f);
 }

@@ -13,6 +13,8 @@
  *                        max_write= max_readahead= [no]writeback_cache
  *                        [no]keep_cache threads= max_threads= bufcache=
  *                        lrumax= [no]clone_fd
+ *                        sandbox= user= memlimit= split_timeout=
+ *                        (sandbox.h)
  *   the kernel           everything else, verbatim, for vfs_mount(),
  *                        which rejects what its driver does not know
  *
@@ -29,6 +31,7 @@
 #include <syslog.h>
 
 #include "bridge.h"
+#include "sandbox.h"
 
 void
 rf_opts_init(struct rf_opts *o)
@@ -47,6 +50,10 @@ rf_opts_init(struct rf_opts *o)
 	o->max_idle_threads = UINT32_MAX;	/* libfuse's: keep them all */
 	o->max_threads = 0;
 	o->default_perms = -1;
+	o->sandbox = RF_SANDBOX_AUTO;
+	o->user = NULL;
+	o->memlimit = 0;		/* RF_SANDBOX_MEMLIMIT_DEFAULT */
+	o->split_timeout = 0.0;		/* the split code's default */
 	o->fuse_list = g_ptr_array_new_with_free_func(g_free);
 	o->kern_o = g_string_new(NULL);
 }
@@ -60,9 +67,11 @@ rf_opts_fini(struct rf_opts *o)
 	if (o->kern_o != NULL)
 		g_string_free(o->kern_o, TRUE);
 	free(o->mountpoint);
+	g_free(o->user);
 	o->fuse_list = NULL;
 	o->kern_o = NULL;
 	o->mountpoint = NULL;
+	o->user = NULL;
 }
 
 /* "123", "64k", "1M", "2GiB": bytes.  => 0 or EINVAL. */
@@ -325,6 +334,66 @@ opt_one(struct rf_opts *o, const char *opt, char *err, size_t errlen)
 		if ((error = opt_size(val, &sz)) != 0)
 			goto out_bad;
 		o->bufcache_bytes = sz;
+		return 0;
+	}
+
+	/* The sandbox (sandbox.h). */
+	if (KEY("sandbox")) {
+		static const struct {
+			const char *name;
+			enum rf_sandbox_mode mode;
+		} modes[] = {
+			{ "auto", RF_SANDBOX_AUTO },
+			{ "none", RF_SANDBOX_NONE },
+			{ "basic", RF_SANDBOX_BASIC },
+			{ "split", RF_SANDBOX_SPLIT },
+		};
+		size_t i;
+
+		NEEDVAL();
+		for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+			if (strcmp(val, modes[i].name) == 0) {
+				o->sandbox = (int)modes[i].mode;
+				return 0;
+			}
+		snprintf(err, errlen, "invalid value for option 'sandbox': "
+		    "'%s' (auto, none, basic or split)", val);
+		return EINVAL;
+	}
+	if (KEY("user")) {
+		char uerr[256];
+
+		NEEDVAL();
+		if (rf_sandbox_check_user(val, uerr, sizeof(uerr)) != 0) {
+			snprintf(err, errlen, "invalid value for option "
+			    "'user': %s", uerr);
+			return EINVAL;
+		}
+		g_free(o->user);
+		o->user = g_strdup(val);
+		return 0;
+	}
+	if (KEY("memlimit")) {
+		NEEDVAL();
+		if (strcmp(val, "none") == 0 || strcmp(val, "0") == 0) {
+			o->memlimit = RF_SANDBOX_MEMLIMIT_NONE;
+			return 0;
+		}
+		/* Below 64 MiB the default buffer cache alone would fail. */
+		if (opt_size(val, &sz) != 0 || sz < 64 * RF_MIB ||
+		    sz == RF_SANDBOX_MEMLIMIT_NONE) {
+			snprintf(err, errlen, "invalid value for option "
+			    "'memlimit': '%s' (at least 64M, or none)", val);
+			return EINVAL;
+		}
+		o->memlimit = sz;
+		return 0;
+	}
+	if (KEY("split_timeout")) {
+		NEEDVAL();
+		if ((error = opt_secs(val, &o->split_timeout)) != 0 ||
+		    o->split_timeout == 0)
+			goto out_bad;
 		return 0;
 	}
 

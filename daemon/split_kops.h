@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * split_kops.h -- the one indirection between the FUSE front end and the
+ * kernel.  The ll_*.c files and nodeid.c call the kernel only through
+ * rf_k, a table with the signatures of the vfs_pub_* functions they use:
+ *
+ *   rf_kops_local  (split_kops.c) the kernel in this process: every slot
+ *                  is the vfs_pub_* function of the same name;
+ *   rf_kops_split  (split_client.c) client stubs that send the call to
+ *                  the kernel in the sandboxed child and wait for the
+ *                  answer (see split_proto.h).
+ *
+ * rf_k is set once by main.c before the FUSE session starts and never
+ * changes afterwards.  In split mode the `struct vnode *` and
+ * `struct mount *` values the table hands out are the child's pointers
+ * carried as opaque 64-bit cookies: the front end compares and hashes
+ * them but never dereferences them (it never did).
+ */
+#ifndef RF_SPLIT_KOPS_H
+#define RF_SPLIT_KOPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vfs_pub.h"
+
+struct rf_kops {
+	void	(*setcred)(uint32_t uid, uint32_t gid, uint32_t ngroups,
+		    const uint32_t *groups);
+	void	(*setcred_root)(void);
+	void	(*vref)(struct vnode *vp);
+	void	(*vrele)(struct vnode *vp);
+	int	(*lookup)(struct vnode *dvp, const char *name,
+		    struct vnode **vpp);
+	int	(*getattr)(struct vnode *vp, struct vattr *va);
+	int	(*setattr)(struct vnode *vp, struct vattr *va);
+	int	(*access)(struct vnode *vp, int mode);
+	int	(*create)(struct vnode *dvp, const char *name, uint32_t mode,
+		    struct vnode **vpp);
+	int	(*mknod)(struct vnode *dvp, const char *name, uint32_t mode,
+		    uint64_t rdev, struct vnode **vpp);
+	int	(*mkdir)(struct vnode *dvp, const char *name, uint32_t mode,
+		    struct vnode **vpp);
+	int	(*symlink)(struct vnode *dvp, const char *name,
+		    const char *target, struct vnode **vpp);
+	int	(*link)(struct vnode *vp, struct vnode *dvp,
+		    const char *name);
+	int	(*unlink)(struct vnode *dvp, const char *name);
+	int	(*rmdir)(struct vnode *dvp, const char *name);
+	int	(*rename)(struct vnode *fdvp, const char *fname,
+		    struct vnode *tdvp, const char *tname, unsigned flags);
+	int	(*open)(struct vnode *vp, int oflags);
+	int	(*open_created)(struct vnode *vp, int oflags);
+	int	(*close)(struct vnode *vp, int oflags);
+	int	(*read)(struct vnode *vp, void *buf, size_t len,
+		    uint64_t off, size_t *donep);
+	int	(*write)(struct vnode *vp, const void *buf, size_t len,
+		    uint64_t off, int ioflags, size_t *donep);
+	int	(*fsync)(struct vnode *vp, bool datasync);
+	int	(*fallocate)(struct vnode *vp, int mode, uint64_t off,
+		    uint64_t len);
+	int	(*seek)(struct vnode *vp, uint64_t off, int whence,
+		    uint64_t *resultp);
+	int	(*readdir)(struct vnode *dvp, uint64_t *cookie,
+		    vfs_filldir_t fill, void *arg);
+	int	(*readlink)(struct vnode *vp, char *buf, size_t buflen,
+		    size_t *lenp);
+	int	(*statvfs)(struct mount *mp, struct vfs_statvfs *sv);
+	int	(*getxattr)(struct vnode *vp, const char *name, void *buf,
+		    size_t size, size_t *lenp);
+	int	(*setxattr)(struct vnode *vp, const char *name,
+		    const void *val, size_t len, int flags);
+	int	(*listxattr)(struct vnode *vp, char *buf, size_t size,
+		    size_t *lenp);
+	int	(*removexattr)(struct vnode *vp, const char *name);
+	int	(*bmap)(struct vnode *vp, uint64_t off, int *hostfdp,
+		    uint64_t *devoffp, uint64_t *runp);
+};
+
+extern const struct rf_kops rf_kops_local;
+extern const struct rf_kops rf_kops_split;
+/* The table in use: &rf_kops_local unless main.c chose split mode. */
+extern const struct rf_kops *rf_k;
+
+#endif /* RF_SPLIT_KOPS_H */

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * split_proto.h -- -o sandbox=split: the kernel and the filesystem
+ * driver run in a sandboxed child process; the FUSE front end (the
+ * parent) forwards every vnode operation to it over a socket pair.
+ *
+ * Design
+ *
+ *  Processes.  The parent is the FUSE server: it mounts, serves
+ *  /dev/fuse with libfuse's multi-threaded loop and unmounts.  It holds
+ *  no kernel (vfs_init is never called in it) and is not sandboxed, so it
+ *  can always unmount (umount2 as root, fusermount3 otherwise), also
+ *  after the child died.  The child (split_server.c) is forked before
+ *  /dev/fuse is opened; it starts the kernel, mounts SOURCE, then enters
+ *  the sandbox (rf_sandbox_enter with kernel_side: descriptors closed but
+ *  the socket and the kernel's own, rlimits with the memory cap
+ *  RLIMIT_AS = memlimit, no_new_privs, root dropped, Landlock, seccomp)
+ *  and only then starts its worker threads and reads requests.
+ *
+ *  Wire format.  Both ends are the same executable (fork without exec),
+ *  so structures travel in host layout; there is no versioning.  Each
+ *  message is a struct rf_sp_hdr followed by h_len payload bytes on a
+ *  SOCK_STREAM socket (messages exceed what SOCK_SEQPACKET takes in one
+ *  piece).  A request's payload is a struct rf_sp_req (credential,
+ *  handles, integer arguments), then req_namelen bytes of NAME, then
+ *  req_name2len bytes of NAME2 (both NUL-terminated when present), then
+ *  req_datalen bytes of data (write, setxattr, setattr's vattr).  A
+ *  reply's payload is a struct rf_sp_rep then rep_datalen bytes.  No
+ *  message is larger than RF_SP_MAXMSG (1 MiB of data plus headers);
+ *  a larger one is a protocol error.
+ *
+ *  Concurrency.  Every request carries an id (h_id); the reply echoes
+ *  it.  Many requests are in flight at once: the parent's FUSE threads
+ *  each send one and sleep on their own condition variable; one reader
+ *  thread in the parent routes replies by id.  In the child one reader
+ *  thread queues requests and a pool of worker threads (max_threads + 2)
+ *  runs them in parallel in the kernel, which does its own locking.
+ *  Writers on either side hold a send lock for a whole message.
+ *
+ *  Handles.  A `struct vnode *` given to the parent is the child's
+ *  pointer as a 64-bit cookie; the parent never dereferences it.  The
+ *  child counts, per vnode, the references the parent holds, and only
+ *  accepts cookies it gave out and that are still referenced (anything
+ *  else: EBADF); while a request uses a handle the child holds a
+ *  reference of its own, so even a wrong vrele from the parent cannot
+ *  free a vnode under a running request.
+ *
+ *  Credentials.  vfs_pub_setcred in the parent only records the calling
+ *  thread's credential (thread-local); every request carries it and the
+ *  child's worker installs it before the call.
+ *
+ *  Reads.  The parent keeps its own read-only descriptor of SOURCE.
+ *  BMAP is answered by the child with the device offset and run; the
+ *  parent substitutes its own descriptor for the child's and splices
+ *  from it exactly as in one process.  Other reads, and all writes, copy
+ *  the data through the socket.
+ *
+ *  Failure.  A request not answered within split_timeout seconds
+ *  (default 30; the mount and the final unmount get ten times that),
+ *  EOF on the socket (the child crashed or exited), or a malformed reply
+ *  mark the child dead: it is killed (SIGKILL), every request waiting
+ *  and every later one fails with EIO, and the front end keeps serving
+ *  FUSE (with EIO) until it is unmounted, which works as usual (FUSE
+ *  threads stuck in a call to a hung child return within the limit).
+ *  The child is not restarted (a read-only restart is possible but not
+ *  built): changes it had not written back are lost, and rumpfuse exits
+ *  with status 1.  If the parent dies, the child dies too, writing
+ *  nothing more, as the one-process daemon would: PR_SET_PDEATHSIG where
+ *  the seccomp filter allows it, else EOF on the socket; an orphan
+ *  writing to SOURCE after rumpfuse is gone would race with what the
+ *  user does next (fsck, another mount).  The child ignores SIGINT,
+ *  SIGTERM, SIGHUP and SIGQUIT and has its own process group: stopping
+ *  is the front end's decision (a ^C or a service manager's SIGTERM to
+ *  the whole group must not lose unwritten data).
+ *
+ *  Test-only fault hooks (always compiled in; for the test suite, not
+ *  for users): RUMPFUSE_TEST_SPLIT_CRASH=N makes the child abort() when
+ *  it starts serving its Nth request (counting from 1 after the mount),
+ *  RUMPFUSE_TEST_SPLIT_HANG=N makes it sleep forever instead.
+ *
+ * Exports (split_proto.c): rf_sp_send, rf_sp_readn.
+ */
+#ifndef RF_SPLIT_PROTO_H
+#define RF_SPLIT_PROTO_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "vfs_pub.h"
+
+/* Largest data part of a message: FUSE's largest write (max_write). */
+#define RF_SP_MAXDATA	(1024U * 1024)
+/* Largest message payload: data plus the fixed part and two names. */
+#define RF_SP_MAXMSG	(RF_SP_MAXDATA + 16384U)
+/* Groups carried with a credential (as struct rf_cred). */
+#define RF_SP_NGROUPS	64
+/* Readdir: entry bytes (struct rf_sp_dent plus name) per reply. */
+#define RF_SP_DIRBUDGET	(32U * 1024)
+
+enum rf_sp_op {
+	RF_SP_HELLO = 1,	/* child -> parent, once: the mount result */
+	RF_SP_VREF,
+	RF_SP_VRELE,
+	RF_SP_LOOKUP,
+	RF_SP_GETATTR,
+	RF_SP_SETATTR,
+	RF_SP_ACCESS,
+	RF_SP_CREATE,
+	RF_SP_MKNOD,
+	RF_SP_MKDIR,
+	RF_SP_SYMLINK,
+	RF_SP_LINK,
+	RF_SP_UNLINK,
+	RF_SP_RMDIR,
+	RF_SP_RENAME,
+	RF_SP_OPEN,
+	RF_SP_OPEN_CREATED,
+	RF_SP_CLOSE,
+	RF_SP_READ,
+	RF_SP_WRITE,
+	RF_SP_FSYNC,
+	RF_SP_FALLOCATE,
+	RF_SP_SEEK,
+	RF_SP_READDIR,
+	RF_SP_READLINK,
+	RF_SP_STATVFS,
+	RF_SP_GETXATTR,
+	RF_SP_SETXATTR,
+	RF_SP_LISTXATTR,
+	RF_SP_REMOVEXATTR,
+	RF_SP_BMAP,
+	RF_SP_UNMOUNT,		/* release the root, unmount, exit */
+	RF_SP_NOPS
+};
+
+struct rf_sp_hdr {
+	uint32_t	h_len;		/* payload bytes after this */
+	uint32_t	h_op;		/* enum rf_sp_op */
+	uint64_t	h_id;		/* request tag, echoed */
+};
+
+struct rf_sp_req {
+	uint32_t	req_uid;	/* the caller's credential */
+	uint32_t	req_gid;
+	uint32_t	req_ngroups;	/* <= RF_SP_NGROUPS */
+	uint32_t	req_namelen;	/* bytes of NAME, NUL included */
+	uint32_t	req_groups[RF_SP_NGROUPS];
+	uint64_t	req_vp;		/* handle (vnode cookie) */
+	uint64_t	req_vp2;	/* second handle (link, rename) */
+	uint64_t	req_a[4];	/* integer arguments, per op */
+	uint32_t	req_name2len;	/* bytes of NAME2, NUL included */
+	uint32_t	req_datalen;	/* data bytes after the names */
+};
+
+struct rf_sp_rep {
+	int32_t		rep_error;	/* 0 or a positive errno */
+	uint32_t	rep_datalen;	/* data bytes after this struct */
+	uint64_t	rep_vp;		/* new handle (lookup...) */
+	uint64_t	rep_r[3];	/* integer results, per op */
+};
+
+/*
+ * A readdir reply's data: entries, each a struct rf_sp_dent followed by
+ * d_namelen name bytes (no NUL), padded to 8 bytes.  rep_r[0] is the
+ * cookie after the last entry, rep_r[1] is 1 at the end of the
+ * directory (the enumeration stopped by itself, not for lack of room).
+ */
+struct rf_sp_dent {
+	uint64_t	d_ino;
+	uint64_t	d_next;		/* cookie after this entry */
+	uint32_t	d_type;		/* enum vtype */
+	uint32_t	d_namelen;
+};
+
+/*
+ * The child's first message (op RF_SP_HELLO, id 0): rep_error is the
+ * mount's error, rep_vp the root handle, rep_r[0] the mount cookie,
+ * rep_r[1] 1 if the mount is read-only, rep_r[2] the child's pid as it
+ * sees itself; the data is the error message (no NUL) on failure.
+ */
+
+/*
+ * Send one message: header (op, id, payload length = sum of IOV) then
+ * IOV, whole, under LOCK.  MSG_NOSIGNAL; interrupted sends resume.
+ * => 0, or an errno (EPIPE, EAGAIN after SO_SNDTIMEO, ...).
+ */
+int	rf_sp_send(int fd, pthread_mutex_t *lock, uint32_t op, uint64_t id,
+	    struct iovec *iov, int iovcnt);
+/* Read exactly LEN bytes.  => 0, EPIPE at EOF, or an errno. */
+int	rf_sp_readn(int fd, void *buf, size_t len);
+
+#endif /* RF_SPLIT_PROTO_H */

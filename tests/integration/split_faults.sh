@@ -1,0 +1,236 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# split_faults.sh -- what -o sandbox=split promises when the kernel side
+# fails, and what the sandbox looks like from /proc:
+#   - the child crashes (test hook RUMPFUSE_TEST_SPLIT_CRASH=N: abort()
+#     in its Nth request): the caller gets EIO, not a hang; later
+#     requests get EIO too; fusermount3 -u unmounts and the daemon exits;
+#   - the child hangs (RUMPFUSE_TEST_SPLIT_HANG=N) with split_timeout=2:
+#     EIO within the limit, the child is killed, the unmount is clean;
+#   - the front end is killed: the child sees EOF and exits by itself;
+#   - /proc/PID/status of the child: Seccomp 2, NoNewPrivs 1, a non-root
+#     uid; its memory limit (memlimit=) in /proc/PID/limits; the FUSE
+#     front end stays root (it must be able to unmount);
+#   - sandbox=basic: the sandboxed server is a child of an unsandboxed
+#     supervisor, which unmounts on SIGTERM;
+#   - sandbox=none: one process, no child, no filter.
+# Every step that could hang is bounded with timeout(1).
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
+. "$here/lib.sh"
+it_setup
+
+MNT=$WORK/mnt
+mkdir -p "$MNT"
+# A sanitizer build installs no seccomp filter (sandbox.h).
+SECCOMP=2
+if ldd "$RUMPFUSE" 2>/dev/null | grep -q 'libasan\|libubsan'; then
+	SECCOMP=0
+fi
+
+status_field() {	# PID FIELD: the first value of FIELD in status
+	awk -v f="$2:" '$1 == f { print $2; exit }' "/proc/$1/status" 2>/dev/null
+}
+
+# wait_gone PID SECS: PID is gone (or a zombie) within SECS seconds.
+wait_gone() {
+	local i=0
+	while kill -0 "$1" 2>/dev/null &&
+	    [ "$(status_field "$1" State)" != Z ]; do
+		i=$((i + 1))
+		[ "$i" -gt $(($2 * 10)) ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# first_eio MNT N: create up to N files one by one (each bounded by
+# timeout 20); print "EIO i secs" at the first EIO, "TIMEOUT i" or
+# "OTHER i msg" on another failure, or "NONE".
+first_eio() {
+	local i out rc t0 t1
+	for i in $(seq 1 "$2"); do
+		t0=$(date +%s.%N)
+		out=$(timeout 20 sh -c "echo x >'$1/f$i'" 2>&1)
+		rc=$?
+		t1=$(date +%s.%N)
+		if [ "$rc" = 124 ]; then
+			echo "TIMEOUT $i"
+			return
+		elif [ "$rc" != 0 ]; then
+			case $out in
+			*"Input/output error"*)
+				echo "EIO $i $(echo "$t1 - $t0" | bc)";;
+			*)	echo "OTHER $i $out";;
+			esac
+			return
+		fi
+	done
+	echo NONE
+}
+
+# ---- the child crashes ----
+if RUMPFUSE_TEST_SPLIT_CRASH=25 it_mount crash -o sandbox=split \
+    -t tmpfs none "$MNT"; then
+	r=$(first_eio "$MNT" 100)
+	case $r in
+	EIO*)	tap_ok "crash: the caller gets EIO ($r)";;
+	*)	tap_fail "crash: the caller gets EIO" "$r";;
+	esac
+	out=$(timeout 20 ls "$MNT" 2>&1)
+	rc=$?
+	case $rc:$out in
+	124:*)	tap_fail "crash: later requests get EIO" "timed out";;
+	0:*)	tap_fail "crash: later requests get EIO" "ls succeeded";;
+	*"Input/output error"*)	tap_ok "crash: later requests get EIO";;
+	*)	tap_fail "crash: later requests get EIO" "$out";;
+	esac
+	tap_check "crash: fusermount3 -u" timeout 20 fusermount3 -u "$MNT"
+	it_wait_exit crash
+	if [ "$IT_RC" = 1 ]; then
+		tap_ok "crash: the daemon exits, status 1 (changes lost)"
+	else
+		tap_fail "crash: the daemon exits, status 1 (changes lost)" \
+		    "status $IT_RC; $(tail -5 "$WORK/crash.err")"
+	fi
+	if grep -q "killed, every request now fails with EIO" \
+	    "$WORK/crash.err"; then
+		tap_ok "crash: logged"
+	else
+		tap_fail "crash: logged" "$(tail -5 "$WORK/crash.err")"
+	fi
+	if it_is_mounted "$MNT"; then
+		tap_fail "crash: nothing left mounted"
+	else
+		tap_ok "crash: nothing left mounted"
+	fi
+else
+	tap_fail "crash: mount" "$(cat "$WORK/crash.err")"
+fi
+
+# ---- the child hangs ----
+if RUMPFUSE_TEST_SPLIT_HANG=25 it_mount hang -o sandbox=split \
+    -o split_timeout=2 -t tmpfs none "$MNT"; then
+	eval "pid=\$IT_PID_hang"
+	cpid=$(pgrep -P "$pid" | head -1)
+	r=$(first_eio "$MNT" 100)
+	case $r in
+	EIO*)
+		secs=${r##* }
+		if [ "$(echo "$secs >= 1.5 && $secs < 8" | bc)" = 1 ]; then
+			tap_ok "hang: EIO after the 2 s limit ($r)"
+		else
+			tap_fail "hang: EIO after the 2 s limit" "$r"
+		fi;;
+	*)	tap_fail "hang: EIO after the 2 s limit" "$r";;
+	esac
+	if [ -n "$cpid" ] && wait_gone "$cpid" 5; then
+		tap_ok "hang: the child was killed"
+	else
+		tap_fail "hang: the child was killed" "child '$cpid'"
+	fi
+	out=$(timeout 20 stat "$MNT/f1" 2>&1)
+	case $? in
+	124)	tap_fail "hang: later requests get EIO at once" "timed out";;
+	0)	tap_fail "hang: later requests get EIO at once" "succeeded";;
+	*)	tap_ok "hang: later requests get EIO at once";;
+	esac
+	tap_check "hang: fusermount3 -u" timeout 20 fusermount3 -u "$MNT"
+	it_wait_exit hang
+	if [ "$IT_RC" = 1 ]; then
+		tap_ok "hang: the daemon exits, status 1"
+	else
+		tap_fail "hang: the daemon exits, status 1" "status $IT_RC"
+	fi
+else
+	tap_fail "hang: mount" "$(cat "$WORK/hang.err")"
+fi
+
+# ---- the sandbox as /proc shows it; the front end killed ----
+if it_mount procs -o sandbox=split,memlimit=256m -t tmpfs none "$MNT"; then
+	eval "pid=\$IT_PID_procs"
+	cpid=$(pgrep -P "$pid" | head -1)
+	echo data >"$MNT/file"
+	if [ -z "$cpid" ]; then
+		tap_fail "split: a child process runs the kernel"
+	else
+		tap_ok "split: a child process runs the kernel"
+		it_check_out "split child: Seccomp $SECCOMP" $SECCOMP \
+		    status_field "$cpid" Seccomp
+		it_check_out "split child: NoNewPrivs 1" 1 \
+		    status_field "$cpid" NoNewPrivs
+		uid=$(status_field "$cpid" Uid)
+		if [ -n "$uid" ] && [ "$uid" != 0 ]; then
+			tap_ok "split child: non-root uid ($uid)"
+		else
+			tap_fail "split child: non-root uid" "uid '$uid'"
+		fi
+		lim=$(awk '/^Max data size/ { print $4 }' "/proc/$cpid/limits")
+		if [ "$SECCOMP" = 0 ]; then
+			tap_skip "split child: memlimit=256m in /proc/PID/limits" \
+			    "a sanitizer build sets no memory limit"
+		elif [ "$lim" = $((256 * 1024 * 1024)) ]; then
+			tap_ok "split child: memlimit=256m in /proc/PID/limits"
+		else
+			tap_fail "split child: memlimit=256m in /proc/PID/limits" \
+			    "$(grep -i 'data\|address' "/proc/$cpid/limits")"
+		fi
+	fi
+	it_check_out "split front end: stays root (it unmounts)" 0 \
+	    status_field "$pid" Uid
+	it_check_out "split front end: no seccomp filter" 0 \
+	    status_field "$pid" Seccomp
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null		# quietly: no "Killed" from bash
+	if [ -n "$cpid" ] && wait_gone "$cpid" 10; then
+		tap_ok "front end killed: the child exits by itself"
+	else
+		tap_fail "front end killed: the child exits by itself"
+	fi
+	fusermount3 -u -z "$MNT" 2>/dev/null
+else
+	tap_fail "split: mount" "$(cat "$WORK/procs.err")"
+fi
+
+# ---- sandbox=basic: supervisor and server ----
+if it_mount basic -o sandbox=basic -t tmpfs none "$MNT"; then
+	eval "pid=\$IT_PID_basic"
+	spid=$(pgrep -P "$pid" | head -1)
+	echo data >"$MNT/file" 2>/dev/null
+	it_check_out "basic: the mount works" data cat "$MNT/file"
+	if [ -n "$spid" ]; then
+		it_check_out "basic server: Seccomp $SECCOMP" $SECCOMP \
+		    status_field "$spid" Seccomp
+		it_check_out "basic supervisor: unsandboxed" 0 \
+		    status_field "$pid" Seccomp
+	else
+		tap_fail "basic: a server process under the supervisor"
+	fi
+	kill -TERM "$pid"
+	it_wait_exit basic
+	if [ "$IT_RC" = 0 ] && ! it_is_mounted "$MNT"; then
+		tap_ok "basic: SIGTERM unmounts, exit 0"
+	else
+		tap_fail "basic: SIGTERM unmounts, exit 0" \
+		    "status $IT_RC; $(tail -5 "$WORK/basic.err")"
+		fusermount3 -u -z "$MNT" 2>/dev/null
+	fi
+else
+	tap_fail "basic: mount" "$(cat "$WORK/basic.err")"
+fi
+
+# ---- sandbox=none: as before ----
+if it_mount none -o sandbox=none -t tmpfs none "$MNT"; then
+	eval "pid=\$IT_PID_none"
+	if [ -z "$(pgrep -P "$pid")" ] &&
+	    [ "$(status_field "$pid" Seccomp)" = 0 ]; then
+		tap_ok "none: one process, no filter"
+	else
+		tap_fail "none: one process, no filter"
+	fi
+	it_umount none "$MNT"
+else
+	tap_fail "none: mount" "$(cat "$WORK/none.err")"
+fi
+
+tap_done
