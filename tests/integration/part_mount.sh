@@ -151,7 +151,7 @@ fail_mount "ext4 with a FAT boot sector" \
 truncate -s 4M "$WORK/zero.img"
 fail_mount "zeros" 'no filesystem recognised on .*zero.img \(tried: ' \
     "$WORK/zero.img" "$M2"
-fail_mount "gpt.img part=2 -t ext2fs" 'ext2fs' -t ext2fs -o part=2 \
+fail_mount "gpt.img part=2 -t ext2fs" 'not an ext2/ext3/ext4' -t ext2fs -o part=2 \
     "$WORK/gpt.img" "$M2"
 
 # ---- locks ----
