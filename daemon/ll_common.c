@@ -8,6 +8,7 @@
  * Exports: rf_req_begin, rf_cred_apply, rf_vattr_to_stat,
  * rf_vtype_to_mode, rf_entry_fill, rf_reply_entry.
  */
+#include <errno.h>
 #include <string.h>
 #include <sys/types.h>
 
@@ -116,7 +117,11 @@ rf_entry_fill(struct rf_bridge *b, struct vnode *vp,
 		rf_k->vrele(vp);
 		return error;
 	}
-	node = rf_node_lookup(b, vp, &e->ino);	/* consumes vp */
+	/* Consumes vp; NULL: no memory for a new node (memlimit). */
+	if ((node = rf_node_lookup(b, vp, &e->ino)) == NULL) {
+		e->ino = 0;
+		return ENOMEM;
+	}
 	e->generation = node->n_generation;
 	rf_vattr_to_stat(&va, &e->attr);
 	e->attr_timeout = b->b_opts->attr_timeout;

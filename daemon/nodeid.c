@@ -24,6 +24,19 @@
  *   - The kernel forgets nothing at unmount, so rf_nodes_fini() releases
  *     every node, and closes the handles whose release never came.
  *
+ * Memory.  With a sandbox the process runs under a memory limit
+ * (RLIMIT_DATA) that the kernel's caches and tmpfs contents can use up;
+ * the kernel then fails with ENOMEM, and so must this table, never
+ * abort.  Nothing here uses GLib's allocators (they abort, and a
+ * GHashTable allocates when it grows and when it shrinks): the table is
+ * chained through the node structures themselves, so adding a node
+ * needs only the node; a failed resize of the bucket array just leaves
+ * longer chains.  rf_node_lookup() returns NULL when no node can be
+ * allocated (rf_entry_fill() then answers ENOMEM).
+ *
+ * The table lives in this file (nt), for the one bridge of the process:
+ * struct rf_bridge's GHashTable pointer is left NULL.
+ *
  * Locking: nodes_lock protects the table, every n_nlookup and the open
  * cache fields; files_lock the list of open handles.  No kernel call is
  * made with either held (vfs_pub_vrele may block).
@@ -38,31 +51,115 @@
 
 #include "bridge.h"
 
+/* Buckets: at least this many, always a power of two. */
+#define NT_MIN		256
+
+/* A node other than the root, as allocated: its node id is its address. */
+struct nt_ent {
+	struct rf_node	 e_node;	/* first */
+	struct nt_ent	*e_next;	/* hash chain; nodes_lock */
+};
+
+/* The node table, but for the root (b->root); all under nodes_lock. */
+static struct {
+	struct rf_bridge *owner;	/* the one bridge using it */
+	struct nt_ent	**buckets;
+	size_t		 nbuckets;	/* a power of two */
+	size_t		 count;		/* nodes in the table */
+} nt;
+
+/* The bucket array when not even NT_MIN buckets could be had. */
+static struct nt_ent *nt_one_bucket;
+
+static struct nt_ent *
+nt_of(struct rf_node *node)
+{
+
+	return (struct nt_ent *)(void *)node;
+}
+
+static size_t
+nt_hash(const struct vnode *vp, size_t n)
+{
+	uint64_t x = (uint64_t)(uintptr_t)vp;
+
+	x *= 0x9e3779b97f4a7c15ULL;	/* Fibonacci hashing */
+	return (size_t)(x >> 32) & (n - 1);
+}
+
+/* The link pointing at VP's entry, or at the NULL ending its chain. */
+static struct nt_ent **
+nt_find(struct vnode *vp)
+{
+	struct nt_ent **ep;
+
+	ep = &nt.buckets[nt_hash(vp, nt.nbuckets)];
+	while (*ep != NULL && (*ep)->e_node.n_vp != vp)
+		ep = &(*ep)->e_next;
+	return ep;
+}
+
+/*
+ * Rehash into N buckets (a power of two).  Without memory for them the
+ * table stays as it is: longer chains, nothing lost.
+ */
+static void
+nt_resize(size_t n)
+{
+	struct nt_ent **nb, *e, *next;
+	size_t i, k;
+
+	if ((nb = calloc(n, sizeof(*nb))) == NULL)
+		return;
+	for (i = 0; i < nt.nbuckets; i++)
+		for (e = nt.buckets[i]; e != NULL; e = next) {
+			next = e->e_next;
+			k = nt_hash(e->e_node.n_vp, n);
+			e->e_next = nb[k];
+			nb[k] = e;
+		}
+	if (nt.buckets != &nt_one_bucket)
+		free(nt.buckets);
+	nt.buckets = nb;
+	nt.nbuckets = n;
+}
+
 int
 rf_nodes_init(struct rf_bridge *b, struct vnode *rootvp)
 {
+	int error = 0;
 
 	pthread_mutex_init(&b->nodes_lock, NULL);
 	pthread_mutex_init(&b->files_lock, NULL);
-	b->nodes = g_hash_table_new(g_direct_hash, g_direct_equal);
+	b->nodes = NULL;		/* the table is nt */
 	memset(&b->root, 0, sizeof(b->root));
 	b->root.n_vp = rootvp;
 	b->root.n_nlookup = 1;
 	b->next_generation = 1;
 	b->files = NULL;
-	g_hash_table_insert(b->nodes, rootvp, &b->root);
-	return 0;
+	if (nt.owner != NULL)
+		rf_log(LOG_ERR, "node table already in use");
+	nt.owner = b;
+	nt.count = 0;
+	if ((nt.buckets = calloc(NT_MIN, sizeof(*nt.buckets))) != NULL)
+		nt.nbuckets = NT_MIN;
+	else {
+		/* Still usable: one chain. */
+		nt_one_bucket = NULL;
+		nt.buckets = &nt_one_bucket;
+		nt.nbuckets = 1;
+		error = ENOMEM;
+	}
+	return error;
 }
 
 void
 rf_nodes_fini(struct rf_bridge *b)
 {
 	struct rf_file *f;
-	GHashTableIter it;
-	gpointer key, val;
-	GPtrArray *drop;
-	struct rf_node *node;
-	unsigned i, nfiles = 0;
+	struct nt_ent *list = NULL, *e, *next;
+	unsigned nfiles = 0, nnodes = 0;
+	size_t i;
 
 	/* Handles whose release never came (killed with files open). */
 	pthread_mutex_lock(&b->files_lock);
@@ -81,30 +178,36 @@ rf_nodes_fini(struct rf_bridge *b)
 	if (nfiles > 0 && rf_debug)
 		rf_log(LOG_DEBUG, "closed %u handle(s) left open", nfiles);
 
-	drop = g_ptr_array_new();
+	/* Unlink every node (no allocation), then release outside. */
 	pthread_mutex_lock(&b->nodes_lock);
-	g_hash_table_iter_init(&it, b->nodes);
-	while (g_hash_table_iter_next(&it, &key, &val))
-		if (val != &b->root)
-			g_ptr_array_add(drop, val);
-	g_hash_table_remove_all(b->nodes);
+	for (i = 0; i < nt.nbuckets; i++) {
+		for (e = nt.buckets[i]; e != NULL; e = next) {
+			next = e->e_next;
+			e->e_next = list;
+			list = e;
+		}
+		nt.buckets[i] = NULL;
+	}
+	nt.count = 0;
 	pthread_mutex_unlock(&b->nodes_lock);
 
-	for (i = 0; i < drop->len; i++) {
-		node = g_ptr_array_index(drop, i);
-		rf_k->vrele(node->n_vp);
-		free(node);
+	for (e = list; e != NULL; e = next) {
+		next = e->e_next;
+		rf_k->vrele(e->e_node.n_vp);
+		free(e);
+		nnodes++;
 	}
 	if (rf_debug)
-		rf_log(LOG_DEBUG, "released %u node(s) and the root",
-		    drop->len);
-	g_ptr_array_free(drop, TRUE);
+		rf_log(LOG_DEBUG, "released %u node(s) and the root", nnodes);
 	if (b->root.n_vp != NULL) {
 		rf_k->vrele(b->root.n_vp);
 		b->root.n_vp = NULL;
 	}
-	g_hash_table_destroy(b->nodes);
-	b->nodes = NULL;
+	if (nt.buckets != &nt_one_bucket)
+		free(nt.buckets);
+	nt.buckets = NULL;
+	nt.nbuckets = 0;
+	nt.owner = NULL;
 	pthread_mutex_destroy(&b->nodes_lock);
 	pthread_mutex_destroy(&b->files_lock);
 }
@@ -125,36 +228,49 @@ rf_ino_vp(struct rf_bridge *b, fuse_ino_t ino)
 	return rf_node_get(b, ino)->n_vp;
 }
 
+/*
+ * As bridge.h says, and: => NULL if the vnode has no node yet and none
+ * can be allocated (ENOMEM); VP's reference is consumed all the same.
+ */
 struct rf_node *
 rf_node_lookup(struct rf_bridge *b, struct vnode *vp, fuse_ino_t *inop)
 {
-	struct rf_node *node, *fresh;
-	bool dup;
+	struct nt_ent *fresh, **ep;
+	struct rf_node *node;
+	bool dup = true;
 
 	/* Allocate outside the lock; usually the node is new. */
 	fresh = calloc(1, sizeof(*fresh));
-	if (fresh == NULL)
-		abort();	/* as g_malloc would; not recoverable here */
 
 	pthread_mutex_lock(&b->nodes_lock);
-	node = g_hash_table_lookup(b->nodes, vp);
-	if (node != NULL) {
-		node->n_nlookup++;
-		dup = true;
-	} else {
-		node = fresh;
-		fresh = NULL;
+	if (vp == b->root.n_vp)
+		node = &b->root;
+	else if (*(ep = nt_find(vp)) != NULL)
+		node = &(*ep)->e_node;
+	else if (fresh != NULL) {
+		node = &fresh->e_node;
 		node->n_vp = vp;
-		node->n_nlookup = 1;
+		node->n_nlookup = 0;
 		node->n_generation = b->next_generation++;
-		g_hash_table_insert(b->nodes, vp, node);
+		fresh->e_next = NULL;
+		*ep = fresh;
+		fresh = NULL;
 		dup = false;
-	}
+		if (++nt.count > nt.nbuckets)
+			nt_resize(nt.nbuckets * 2);
+	} else
+		node = NULL;
+	if (node != NULL)
+		node->n_nlookup++;
 	pthread_mutex_unlock(&b->nodes_lock);
 
 	free(fresh);
 	if (dup)
-		rf_k->vrele(vp);	/* the node keeps its own */
+		rf_k->vrele(vp);	/* the node keeps its own, or none */
+	if (node == NULL) {
+		*inop = 0;
+		return NULL;
+	}
 	*inop = node == &b->root ? FUSE_ROOT_ID :
 	    (fuse_ino_t)(uintptr_t)node;
 	return node;
@@ -164,6 +280,7 @@ void
 rf_node_forget(struct rf_bridge *b, struct rf_node *node, uint64_t nlookup)
 {
 	struct vnode *vp = NULL;
+	struct nt_ent **ep;
 
 	pthread_mutex_lock(&b->nodes_lock);
 	if (nlookup > node->n_nlookup) {
@@ -174,14 +291,23 @@ rf_node_forget(struct rf_bridge *b, struct rf_node *node, uint64_t nlookup)
 	}
 	node->n_nlookup -= nlookup;
 	if (node->n_nlookup == 0 && node != &b->root) {
-		g_hash_table_remove(b->nodes, node->n_vp);
-		vp = node->n_vp;
+		ep = nt_find(node->n_vp);
+		if (*ep == nt_of(node)) {
+			*ep = nt_of(node)->e_next;
+			vp = node->n_vp;
+			/* Shrinking is optional: it may fail harmlessly. */
+			if (--nt.count * 8 < nt.nbuckets &&
+			    nt.nbuckets > NT_MIN)
+				nt_resize(nt.nbuckets / 2);
+		} else
+			rf_log(LOG_ERR, "forget: node %p not in the table",
+			    (void *)node);
 	}
 	pthread_mutex_unlock(&b->nodes_lock);
 
 	if (vp != NULL) {
 		rf_k->vrele(vp);
-		free(node);
+		free(nt_of(node));
 	}
 }
 

@@ -192,6 +192,7 @@ enum sb_cond {
 	SB_A_LE,	/* arg[a] <= v */
 	SB_A_SELF,	/* arg[a] == getpid() */
 	SB_A_NOTSELF,	/* arg[a] != getpid() */
+	SB_A_MASKED,	/* (arg[a] & m) == v */
 };
 
 struct sb_rule {
@@ -201,14 +202,18 @@ struct sb_rule {
 	enum sb_cond	 r_cond;
 	unsigned	 r_arg;
 	uint64_t	 r_val;
+	uint64_t	 r_mask;	/* SB_A_MASKED only */
 };
 
-#define ALLOW(name, side)	{ SCMP_SYS(name), 0, side, SB_ANY, 0, 0 }
+#define ALLOW(name, side)	{ SCMP_SYS(name), 0, side, SB_ANY, 0, 0, 0 }
 #define ALLOW_IF(name, side, cond, arg, val)				\
-	{ SCMP_SYS(name), 0, side, cond, arg, (uint64_t)(val) }
-#define DENY(name, e, side)	{ SCMP_SYS(name), e, side, SB_ANY, 0, 0 }
+	{ SCMP_SYS(name), 0, side, cond, arg, (uint64_t)(val), 0 }
+#define DENY(name, e, side)	{ SCMP_SYS(name), e, side, SB_ANY, 0, 0, 0 }
 #define DENY_IF(name, e, side, cond, arg, val)				\
-	{ SCMP_SYS(name), e, side, cond, arg, (uint64_t)(val) }
+	{ SCMP_SYS(name), e, side, cond, arg, (uint64_t)(val), 0 }
+#define DENY_MASKED(name, e, side, arg, mask, val)			\
+	{ SCMP_SYS(name), e, side, SB_A_MASKED, arg, (uint64_t)(val),	\
+	    (uint64_t)(mask) }
 
 /*
  * The allow-list, from strace -f -c of mounts serving tmpfs, FFS and
@@ -269,6 +274,8 @@ static const struct sb_rule sb_rules[] = {
 	ALLOW(shutdown, SB_ALL),
 	DENY(socket, EACCES, SB_ALL),
 	DENY(connect, EACCES, SB_ALL),
+	/* GLib's log writer: is stderr journald's socket?  Say no. */
+	DENY(getpeername, ENOTSOCK, SB_ALL),
 	/* memory: nothing new may become executable */
 	ALLOW_IF(mmap, SB_ALL, SB_A_CLEAR, 2, PROT_EXEC),
 	DENY_IF(mmap, EPERM, SB_ALL, SB_A_SET, 2, PROT_EXEC),
@@ -288,13 +295,30 @@ static const struct sb_rule sb_rules[] = {
 	ALLOW(sched_yield, SB_ALL),
 	ALLOW(sched_getaffinity, SB_ALL),
 	ALLOW(getpid, SB_ALL),
+	ALLOW(getppid, SB_ALL),		/* split's child: parent alive? */
 	ALLOW(gettid, SB_ALL),
 	ALLOW(getuid, SB_ALL),
 	ALLOW(geteuid, SB_ALL),
 	ALLOW(getgid, SB_ALL),
 	ALLOW(getegid, SB_ALL),
+	/*
+	 * prctl: PR_SET_NAME (thread names) and PR_SET_PDEATHSIG (split's
+	 * child dies with the front end; Linux clears it when the sandbox
+	 * changes the credentials, so it is set again inside), every other
+	 * option EPERM.  A rule compares an argument once and overlapping
+	 * rules with different actions have no defined winner, so the
+	 * others are covered by disjoint rules: 0, 2-3, 4-7, 8-11, 12-13,
+	 * 14, above 15.
+	 */
 	ALLOW_IF(prctl, SB_ALL, SB_A_EQ, 0, PR_SET_NAME),
-	DENY_IF(prctl, EPERM, SB_ALL, SB_A_NE, 0, PR_SET_NAME),
+	ALLOW_IF(prctl, SB_ALL, SB_A_EQ, 0, PR_SET_PDEATHSIG),
+	DENY_IF(prctl, EPERM, SB_ALL, SB_A_EQ, 0, 0),
+	DENY_MASKED(prctl, EPERM, SB_ALL, 0, ~(uint64_t)1, 2),
+	DENY_MASKED(prctl, EPERM, SB_ALL, 0, ~(uint64_t)3, 4),
+	DENY_MASKED(prctl, EPERM, SB_ALL, 0, ~(uint64_t)3, 8),
+	DENY_MASKED(prctl, EPERM, SB_ALL, 0, ~(uint64_t)1, 12),
+	DENY_IF(prctl, EPERM, SB_ALL, SB_A_EQ, 0, 14),
+	DENY_IF(prctl, EPERM, SB_ALL, SB_A_GT, 0, 15),
 	/* time */
 	ALLOW(clock_gettime, SB_ALL),
 	ALLOW(clock_getres, SB_ALL),
@@ -321,6 +345,10 @@ static const struct sb_rule sb_rules[] = {
 	DENY(creat, EACCES, SB_ALL),
 	DENY(umount2, EPERM, SB_ALL),
 };
+
+/* The disjoint prctl rules above assume these values (ABI: fixed). */
+_Static_assert(PR_SET_PDEATHSIG == 1 && PR_SET_NAME == 15,
+    "prctl option numbers");
 
 /* Add R to CTX.  => 0 or a negative libseccomp error. */
 static int
@@ -355,6 +383,11 @@ sb_rule_add(scmp_filter_ctx ctx, const struct sb_rule *r)
 	case SB_A_CLEAR:
 		cmp.op = SCMP_CMP_MASKED_EQ;
 		cmp.datum_b = 0;
+		break;
+	case SB_A_MASKED:
+		cmp.op = SCMP_CMP_MASKED_EQ;
+		cmp.datum_a = r->r_mask;
+		cmp.datum_b = r->r_val;
 		break;
 	case SB_A_SELF:
 	case SB_A_NOTSELF:

@@ -43,12 +43,18 @@
  *      flusher and I/O workers) are bound by steps 3, 4 and 6 only;
  *   6. seccomp (libseccomp, all threads: TSYNC): an allow-list of the
  *      calls made on descriptors already held, memory (never PROT_EXEC),
- *      threads (clone with CLONE_THREAD), time, signals to itself.
+ *      threads (clone with CLONE_THREAD), time, signals to itself,
+ *      getppid and prctl PR_SET_PDEATHSIG (Linux clears the parent-death
+ *      signal at step 4: split's child sets it again after entering,
+ *      then checks getppid() against the parent it expects).
  *      Refused with an errno, because known code tries them and copes:
  *      open, openat, openat2, creat, stat of a path, socket, connect,
- *      sendto with an address (EACCES); clone without CLONE_THREAD,
- *      umount2, kill/tgkill of another process, prctl other than
- *      PR_SET_NAME, mmap/mprotect with PROT_EXEC (EPERM); clone3
+ *      sendto with an address (EACCES); getpeername (ENOTSOCK: GLib's
+ *      log writer asks whether stderr is journald's socket; a kill
+ *      there turned GLib's out-of-memory message into SIGSYS); clone
+ *      without CLONE_THREAD, umount2, kill/tgkill of another process,
+ *      prctl other than PR_SET_NAME and PR_SET_PDEATHSIG, mmap/mprotect
+ *      with PROT_EXEC (EPERM); clone3
  *      (ENOSYS: glibc then uses clone); ioctl (ENOTTY); ftruncate and
  *      fallocate of descriptors 0-2 (EINVAL).  Anything else kills the
  *      process (SCMP_ACT_KILL_PROCESS; why: sandbox.c).

@@ -13,10 +13,19 @@
  * more (and it is SIGKILLed with its parent where the filter lets it
  * ask for that).
  *
- * Handles: ss.handles maps each vnode the front end holds to the number
- * of references it holds (protected by ss.hlock); a request's handle is
- * accepted only if it is in the table, and is vref'd for the length of
- * the request (ss_borrow), so a stray vrele cannot free it under us.
+ * Handles: a hash table (ss.hbuckets, chained, protected by ss.hlock)
+ * maps each vnode the front end holds to the number of references it
+ * holds; a request's handle is accepted only if it is in the table, and
+ * is vref'd for the length of the request (ss_borrow), so a stray vrele
+ * cannot free it under us.
+ *
+ * Memory: the child runs under the memlimit (RLIMIT_DATA), which tmpfs
+ * contents and the buffer cache can exhaust.  Nothing here may abort
+ * then (no GLib allocator): a handle that cannot be recorded makes its
+ * request fail with ENOMEM (the vnode is released), a request whose
+ * payload cannot be buffered is read and dropped and answered with
+ * ENOMEM, and a failed resize of the table only makes its chains
+ * longer.
  *
  * Exports: rf_split_child_main.
  */
@@ -38,11 +47,29 @@
 
 #define SS_MAXKEEP	64
 #define SS_STACK	(1024 * 1024)
+/* Handle table buckets: at least this many, a power of two. */
+#define SS_HMIN		64
 
-/* A request read from the socket; the payload follows. */
+/* One vnode the front end holds references on. */
+struct ss_handle {
+	struct vnode	*h_vp;
+	size_t		 h_refs;	/* > 0: the front end's refs */
+	struct ss_handle *h_next;	/* hash chain */
+};
+
+/* Payloads up to this size are read into the worker's stack. */
+#define SS_SMALL	8192
+
+/* A request read from the socket. */
 struct ss_job {
 	struct rf_sp_hdr j_hdr;
-	char		 j_payload[];
+	char		*j_payload;	/* j_hdr.h_len bytes */
+};
+
+/* Room for a small payload (aligned for struct rf_sp_req). */
+union ss_small {
+	struct rf_sp_req s_req;
+	char		 s_bytes[SS_SMALL];
 };
 
 static struct {
@@ -54,7 +81,9 @@ static struct {
 	pthread_cond_t	 bcv;		/* busy reached 0 */
 	unsigned	 busy;		/* block: requests being served */
 	pthread_mutex_t	 hlock;
-	GHashTable	*handles;	/* vnode * -> references; hlock */
+	struct ss_handle **hbuckets;	/* hlock */
+	size_t		 hnbuckets;	/* hlock; a power of two */
+	size_t		 hcount;	/* hlock; entries */
 	unsigned long	 crash_at, hang_at; /* test hooks; 0 = off */
 	unsigned long	 nreq;		/* atomic */
 } ss = {
@@ -68,18 +97,92 @@ static struct {
 
 /* ---- handles ---- */
 
-/* The front end now holds the reference on VP the kernel gave us. */
-static uint64_t
-ss_give(struct vnode *vp)
+/* The bucket of VP among N (a power of two). */
+static size_t
+ss_hash(const struct vnode *vp, size_t n)
 {
-	gpointer v;
+	uint64_t x = (uint64_t)(uintptr_t)vp;
+
+	x *= 0x9e3779b97f4a7c15ULL;	/* Fibonacci hashing */
+	return (size_t)(x >> 32) & (n - 1);
+}
+
+/* The link that points at VP's entry, or at the NULL ending its chain. */
+static struct ss_handle **
+ss_hfind(struct vnode *vp)
+{
+	struct ss_handle **hp;
+
+	hp = &ss.hbuckets[ss_hash(vp, ss.hnbuckets)];
+	while (*hp != NULL && (*hp)->h_vp != vp)
+		hp = &(*hp)->h_next;
+	return hp;
+}
+
+/*
+ * Rehash into N buckets (a power of two); hlock held.  Without memory
+ * for them, the table stays as it is: longer chains, nothing lost.
+ */
+static void
+ss_hresize(size_t n)
+{
+	struct ss_handle **nb, *h, *next;
+	size_t i, k;
+
+	if ((nb = calloc(n, sizeof(*nb))) == NULL)
+		return;
+	for (i = 0; i < ss.hnbuckets; i++)
+		for (h = ss.hbuckets[i]; h != NULL; h = next) {
+			next = h->h_next;
+			k = ss_hash(h->h_vp, n);
+			h->h_next = nb[k];
+			nb[k] = h;
+		}
+	free(ss.hbuckets);
+	ss.hbuckets = nb;
+	ss.hnbuckets = n;
+}
+
+/* An empty table.  => 0 or ENOMEM. */
+static int
+ss_hinit(void)
+{
+
+	if ((ss.hbuckets = calloc(SS_HMIN, sizeof(*ss.hbuckets))) == NULL)
+		return ENOMEM;
+	ss.hnbuckets = SS_HMIN;
+	ss.hcount = 0;
+	return 0;
+}
+
+/*
+ * The front end now holds the reference on VP the kernel gave us; its
+ * handle in *HP.  => 0, or ENOMEM (nothing recorded: the caller still
+ * owns the reference).
+ */
+static int
+ss_give(struct vnode *vp, uint64_t *hp)
+{
+	struct ss_handle **link, *h;
 
 	pthread_mutex_lock(&ss.hlock);
-	v = g_hash_table_lookup(ss.handles, vp);
-	g_hash_table_insert(ss.handles, vp,
-	    GSIZE_TO_POINTER(GPOINTER_TO_SIZE(v) + 1));
+	link = ss_hfind(vp);
+	if ((h = *link) == NULL) {
+		if ((h = malloc(sizeof(*h))) == NULL) {
+			pthread_mutex_unlock(&ss.hlock);
+			return ENOMEM;
+		}
+		h->h_vp = vp;
+		h->h_refs = 0;
+		h->h_next = NULL;
+		*link = h;
+		if (++ss.hcount > ss.hnbuckets)
+			ss_hresize(ss.hnbuckets * 2);
+	}
+	h->h_refs++;
 	pthread_mutex_unlock(&ss.hlock);
-	return (uint64_t)(uintptr_t)vp;
+	*hp = (uint64_t)(uintptr_t)vp;
+	return 0;
 }
 
 /* A handle of the front end, with a reference for this request; or NULL. */
@@ -91,7 +194,7 @@ ss_borrow(uint64_t h)
 	if (h == 0)
 		return NULL;
 	pthread_mutex_lock(&ss.hlock);
-	if (g_hash_table_lookup(ss.handles, vp) != NULL)
+	if (*ss_hfind(vp) != NULL)
 		vfs_pub_vref(vp);
 	else
 		vp = NULL;
@@ -101,21 +204,24 @@ ss_borrow(uint64_t h)
 
 /* The front end drops one of its references.  => 0 or EBADF. */
 static int
-ss_drop(uint64_t h)
+ss_drop(uint64_t hv)
 {
-	struct vnode *vp = (struct vnode *)(uintptr_t)h;
-	size_t n;
+	struct vnode *vp = (struct vnode *)(uintptr_t)hv;
+	struct ss_handle **link, *h;
 
 	pthread_mutex_lock(&ss.hlock);
-	n = GPOINTER_TO_SIZE(g_hash_table_lookup(ss.handles, vp));
-	if (n == 0) {
+	link = ss_hfind(vp);
+	if ((h = *link) == NULL) {
 		pthread_mutex_unlock(&ss.hlock);
 		return EBADF;
 	}
-	if (n == 1)
-		g_hash_table_remove(ss.handles, vp);
-	else
-		g_hash_table_insert(ss.handles, vp, GSIZE_TO_POINTER(n - 1));
+	if (--h->h_refs == 0) {
+		*link = h->h_next;
+		free(h);
+		if (--ss.hcount * 8 < ss.hnbuckets &&
+		    ss.hnbuckets > SS_HMIN)
+			ss_hresize(ss.hnbuckets / 2);
+	}
 	pthread_mutex_unlock(&ss.hlock);
 	vfs_pub_vrele(vp);
 	return 0;
@@ -123,36 +229,44 @@ ss_drop(uint64_t h)
 
 /* The front end takes one more reference.  => 0 or EBADF. */
 static int
-ss_addref(uint64_t h)
+ss_addref(uint64_t hv)
 {
-	struct vnode *vp = (struct vnode *)(uintptr_t)h;
-	size_t n;
+	struct vnode *vp = (struct vnode *)(uintptr_t)hv;
+	struct ss_handle *h;
 
 	pthread_mutex_lock(&ss.hlock);
-	n = GPOINTER_TO_SIZE(g_hash_table_lookup(ss.handles, vp));
-	if (n != 0) {
+	if ((h = *ss_hfind(vp)) != NULL) {
 		vfs_pub_vref(vp);
-		g_hash_table_insert(ss.handles, vp, GSIZE_TO_POINTER(n + 1));
+		h->h_refs++;
 	}
 	pthread_mutex_unlock(&ss.hlock);
-	return n != 0 ? 0 : EBADF;
+	return h != NULL ? 0 : EBADF;
 }
 
 /* Every reference the front end still holds (it is gone or done). */
 static void
 ss_drop_all(void)
 {
-	GHashTableIter it;
-	gpointer k, v;
-	size_t n;
+	struct ss_handle *list = NULL, *h, *next;
+	size_t i;
 
 	pthread_mutex_lock(&ss.hlock);
-	g_hash_table_iter_init(&it, ss.handles);
-	while (g_hash_table_iter_next(&it, &k, &v))
-		for (n = GPOINTER_TO_SIZE(v); n > 0; n--)
-			vfs_pub_vrele(k);
-	g_hash_table_remove_all(ss.handles);
+	for (i = 0; i < ss.hnbuckets; i++) {
+		for (h = ss.hbuckets[i]; h != NULL; h = next) {
+			next = h->h_next;
+			h->h_next = list;
+			list = h;
+		}
+		ss.hbuckets[i] = NULL;
+	}
+	ss.hcount = 0;
 	pthread_mutex_unlock(&ss.hlock);
+	for (h = list; h != NULL; h = next) {
+		next = h->h_next;
+		for (; h->h_refs > 0; h->h_refs--)
+			vfs_pub_vrele(h->h_vp);
+		free(h);
+	}
 }
 
 /* ---- replies ---- */
@@ -274,6 +388,21 @@ ss_fault_hooks(void)
 			sleep(1000);
 }
 
+/*
+ * A reply buffer of LEN bytes: STACKBUF (SIZE bytes) if it fits, else
+ * malloc's, also stored in *HEAPP for the caller to free.  => NULL if
+ * there is no memory.
+ */
+static char *
+ss_buf(size_t len, char *stackbuf, size_t size, void **heapp)
+{
+
+	if (len <= size)
+		return stackbuf;
+	*heapp = malloc(len);
+	return *heapp;
+}
+
 static void
 ss_serve(struct ss_job *j)
 {
@@ -284,6 +413,9 @@ ss_serve(struct ss_job *j)
 	struct vattr va;
 	struct vfs_statvfs sv;
 	struct ss_dirbuf d;
+	/* Replies up to this size need no allocation (SS_STACK: 1 MiB). */
+	char sbuf[RF_SP_DIRBUDGET];
+	char *buf;
 	uint32_t op = j->j_hdr.h_op;
 	void *out = NULL, *rbuf = NULL;
 	size_t outlen = 0, done = 0, len;
@@ -382,13 +514,13 @@ ss_serve(struct ss_job *j)
 	case RF_SP_READ:
 		len = req->req_a[0] < RF_SP_MAXDATA ? req->req_a[0] :
 		    RF_SP_MAXDATA;
-		if ((rbuf = malloc(len > 0 ? len : 1)) == NULL) {
+		if ((buf = ss_buf(len, sbuf, sizeof(sbuf), &rbuf)) == NULL) {
 			error = ENOMEM;
 			break;
 		}
-		error = vfs_pub_read(vp, rbuf, len, req->req_a[1], &done);
+		error = vfs_pub_read(vp, buf, len, req->req_a[1], &done);
 		if (error == 0) {
-			out = rbuf;
+			out = buf;
 			outlen = done;
 		}
 		break;
@@ -410,30 +542,26 @@ ss_serve(struct ss_job *j)
 		rep.rep_r[0] = error == 0 ? u1 : 0;
 		break;
 	case RF_SP_READDIR:
-		if ((rbuf = malloc(RF_SP_DIRBUDGET)) == NULL) {
-			error = ENOMEM;
-			break;
-		}
 		memset(&d, 0, sizeof(d));
-		d.buf = rbuf;
+		d.buf = sbuf;
 		cookie = req->req_a[0];
 		error = vfs_pub_readdir(vp, &cookie, ss_dir_fill, &d);
 		rep.rep_r[0] = cookie;
 		rep.rep_r[1] = !d.full;
-		out = rbuf;
+		out = sbuf;
 		outlen = d.used;
 		break;
 	case RF_SP_READLINK:
 		len = req->req_a[0] < RF_SP_MAXDATA ? req->req_a[0] :
 		    RF_SP_MAXDATA;
-		if ((rbuf = malloc(len > 0 ? len : 1)) == NULL) {
+		if ((buf = ss_buf(len, sbuf, sizeof(sbuf), &rbuf)) == NULL) {
 			error = ENOMEM;
 			break;
 		}
-		error = vfs_pub_readlink(vp, rbuf, len, &done);
+		error = vfs_pub_readlink(vp, buf, len, &done);
 		if (error == 0) {
 			rep.rep_r[0] = done;
-			out = rbuf;
+			out = buf;
 			outlen = done < len ? done : len;
 		}
 		break;
@@ -448,17 +576,19 @@ ss_serve(struct ss_job *j)
 	case RF_SP_LISTXATTR:
 		len = req->req_a[0] < RF_SP_MAXDATA ? req->req_a[0] :
 		    RF_SP_MAXDATA;
-		if (len > 0 && (rbuf = malloc(len)) == NULL) {
+		buf = NULL;
+		if (len > 0 && (buf = ss_buf(len, sbuf, sizeof(sbuf),
+		    &rbuf)) == NULL) {
 			error = ENOMEM;
 			break;
 		}
 		if (op == RF_SP_GETXATTR)
-			error = vfs_pub_getxattr(vp, name, rbuf, len, &done);
+			error = vfs_pub_getxattr(vp, name, buf, len, &done);
 		else
-			error = vfs_pub_listxattr(vp, rbuf, len, &done);
+			error = vfs_pub_listxattr(vp, buf, len, &done);
 		if (error == 0) {
 			rep.rep_r[0] = done;
-			out = rbuf;
+			out = buf;
 			outlen = len == 0 ? 0 : done < len ? done : len;
 		}
 		break;
@@ -484,8 +614,8 @@ ss_serve(struct ss_job *j)
 	}
 	if (nvp != NULL) {
 		if (error == 0)
-			rep.rep_vp = ss_give(nvp);
-		else
+			error = ss_give(nvp, &rep.rep_vp);
+		if (error != 0)
 			vfs_pub_vrele(nvp);
 	}
 	vfs_pub_setcred_root();
@@ -502,28 +632,50 @@ out:
 
 /* ---- threads ---- */
 
-/* Read one request.  => it, or NULL at EOF or on a bad message. */
-static struct ss_job *
-ss_read_job(void)
+/* Read and drop LEN payload bytes.  => 0, EPIPE at EOF, or an errno. */
+static int
+ss_skip(size_t len)
 {
-	struct rf_sp_hdr h;
-	struct ss_job *j;
+	char buf[4096];
+	size_t n;
+	int error;
 
-	if (rf_sp_readn(ss.fd, &h, sizeof(h)) != 0)
-		return NULL;
-	if (h.h_len > RF_SP_MAXMSG || h.h_op == RF_SP_HELLO ||
-	    h.h_op >= RF_SP_NOPS) {
+	for (; len > 0; len -= n) {
+		n = len < sizeof(buf) ? len : sizeof(buf);
+		if ((error = rf_sp_readn(ss.fd, buf, n)) != 0)
+			return error;
+	}
+	return 0;
+}
+
+/*
+ * Read one request into J: the payload into SMALL if it fits (no
+ * allocation: requests still work when memory is exhausted), else into
+ * memory from malloc (freed by the caller when j_payload is not SMALL).
+ * => 0; ENOMEM if the payload could not be buffered (it was read and
+ *    dropped, j_payload is NULL, j_hdr says which request to fail);
+ *    EPIPE at EOF or on a bad message.
+ */
+static int
+ss_read_job(struct ss_job *j, union ss_small *small)
+{
+	struct rf_sp_hdr *hp = &j->j_hdr;
+
+	j->j_payload = NULL;
+	if (rf_sp_readn(ss.fd, hp, sizeof(*hp)) != 0)
+		return EPIPE;
+	if (hp->h_len > RF_SP_MAXMSG || hp->h_op == RF_SP_HELLO ||
+	    hp->h_op >= RF_SP_NOPS) {
 		rf_log(LOG_ERR, "sandboxed kernel: bad request");
-		return NULL;
+		return EPIPE;
 	}
-	if ((j = malloc(sizeof(*j) + h.h_len)) == NULL)
-		return NULL;
-	j->j_hdr = h;
-	if (rf_sp_readn(ss.fd, j->j_payload, h.h_len) != 0) {
-		free(j);
-		return NULL;
-	}
-	return j;
+	if (hp->h_len <= sizeof(small->s_bytes))
+		j->j_payload = small->s_bytes;
+	else if ((j->j_payload = malloc(hp->h_len)) == NULL)
+		return ss_skip(hp->h_len) == 0 ? ENOMEM : EPIPE;
+	if (rf_sp_readn(ss.fd, j->j_payload, hp->h_len) != 0)
+		return EPIPE;		/* the process ends: not freed */
+	return 0;
 }
 
 static void __attribute__((noreturn)) ss_finish(uint64_t id);
@@ -541,29 +693,39 @@ static void __attribute__((noreturn)) ss_finish(uint64_t id);
 static void *
 ss_worker(void *arg)
 {
-	struct ss_job *j;
-	uint64_t id;
+	union ss_small small;
+	struct rf_sp_rep rep;
+	struct ss_job j;
+	int error;
 
 	(void)arg;
 	for (;;) {
 		pthread_mutex_lock(&ss.rlock);
-		if ((j = ss_read_job()) == NULL)
+		error = ss_read_job(&j, &small);
+		if (error != 0 && error != ENOMEM)
 			_exit(1);
-		if (j->j_hdr.h_op == RF_SP_UNMOUNT) {
-			id = j->j_hdr.h_id;
-			free(j);
+		/* UNMOUNT needs nothing of its payload: also without memory. */
+		if (j.j_hdr.h_op == RF_SP_UNMOUNT) {
 			pthread_mutex_lock(&ss.block);
 			while (ss.busy > 0)
 				pthread_cond_wait(&ss.bcv, &ss.block);
 			pthread_mutex_unlock(&ss.block);
-			ss_finish(id);
+			ss_finish(j.j_hdr.h_id);
+		}
+		if (error == ENOMEM) {
+			pthread_mutex_unlock(&ss.rlock);
+			memset(&rep, 0, sizeof(rep));
+			rep.rep_error = ENOMEM;
+			ss_reply(j.j_hdr.h_op, j.j_hdr.h_id, &rep, NULL, 0);
+			continue;
 		}
 		pthread_mutex_lock(&ss.block);
 		ss.busy++;
 		pthread_mutex_unlock(&ss.block);
 		pthread_mutex_unlock(&ss.rlock);
-		ss_serve(j);
-		free(j);
+		ss_serve(&j);
+		if (j.j_payload != small.s_bytes)
+			free(j.j_payload);
 		pthread_mutex_lock(&ss.block);
 		if (--ss.busy == 0)
 			pthread_cond_broadcast(&ss.bcv);
@@ -612,15 +774,20 @@ ss_open_fds(int *keep, unsigned max)
 
 /*
  * SIGKILL when the front end (PPID) dies, so no orphan keeps writing to
- * SOURCE; exit now if it is already gone.  Linux clears this setting
- * when the sandbox drops root, so it is asked for again afterwards;
- * where the filter refuses that, EOF on the socket ends the child.
+ * SOURCE; exit now if it is already gone (it may have died before the
+ * request took effect: we were then given to another parent).  Linux
+ * clears the setting when the sandbox changes the credentials, so it is
+ * asked for again right after entering (the filter allows prctl
+ * PR_SET_PDEATHSIG and getppid).  Should that fail, EOF on the socket
+ * still ends the child, but only while it is able to run.
  */
 static void
 ss_die_with_parent(pid_t ppid)
 {
 
-	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		rf_log(LOG_WARNING, "sandboxed kernel: PR_SET_PDEATHSIG: %s",
+		    strerror(errno));
 	if (getppid() != ppid)
 		_exit(1);
 }
@@ -662,6 +829,7 @@ rf_split_child_main(const struct rf_split_conf *c, int sock, pid_t ppid)
 	pthread_t *tids;
 	pthread_attr_t attr;
 	char errbuf[512];
+	uint64_t root = 0;
 	int keep[SS_MAXKEEP], error, nullfd;
 	unsigned nkeep, i, nthr = 0;
 
@@ -683,7 +851,6 @@ rf_split_child_main(const struct rf_split_conf *c, int sock, pid_t ppid)
 	(void)signal(SIGHUP, SIG_IGN);
 	(void)signal(SIGQUIT, SIG_IGN);
 	ss.fd = sock;
-	ss.handles = g_hash_table_new(g_direct_hash, g_direct_equal);
 	ss.crash_at = ss_env_count("RUMPFUSE_TEST_SPLIT_CRASH");
 	ss.hang_at = ss_env_count("RUMPFUSE_TEST_SPLIT_HANG");
 	/* Few malloc arenas: RLIMIT_AS counts their reservations. */
@@ -692,7 +859,7 @@ rf_split_child_main(const struct rf_split_conf *c, int sock, pid_t ppid)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.bufcache_bytes = c->bufcache_bytes;
 	cfg.vnode_lru_max = c->lrumax;
-	if ((error = vfs_init(&cfg)) != 0) {
+	if ((error = ss_hinit()) != 0 || (error = vfs_init(&cfg)) != 0) {
 		snprintf(errbuf, sizeof(errbuf), "cannot start the kernel: %s",
 		    strerror(error));
 		ss_hello(error, 0, false, errbuf);
@@ -724,12 +891,14 @@ rf_split_child_main(const struct rf_split_conf *c, int sock, pid_t ppid)
 	if (c->enter != NULL && (error = c->enter(c->enter_arg, keep, nkeep,
 	    errbuf, sizeof(errbuf))) != 0)
 		goto out_unmount;
-	/*
-	 * Dropping root cleared it; the filter may refuse it (then EOF
-	 * ends us).  No getppid() here: the filter does not allow it.
-	 */
-	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Changing the credentials cleared it: again, and check. */
+	ss_die_with_parent(ppid);
 
+	if ((error = ss_give(rootvp, &root)) != 0) {
+		snprintf(errbuf, sizeof(errbuf), "out of memory");
+		goto out_unmount;
+	}
+	rootvp = NULL;			/* the table's now */
 	/* Workers start inside the sandbox, so they inherit all of it. */
 	if ((tids = calloc(c->nworkers, sizeof(*tids))) == NULL) {
 		error = ENOMEM;
@@ -750,7 +919,7 @@ rf_split_child_main(const struct rf_split_conf *c, int sock, pid_t ppid)
 		    strerror(error));
 		goto out_unmount;
 	}
-	ss_hello(0, ss_give(rootvp), vfs_mount_rdonly(ss.mp), NULL);
+	ss_hello(0, root, vfs_mount_rdonly(ss.mp), NULL);
 
 	/*
 	 * The workers serve until UNMOUNT or EOF, which end the process;
@@ -762,6 +931,7 @@ rf_split_child_main(const struct rf_split_conf *c, int sock, pid_t ppid)
 out_unmount:
 	if (rootvp != NULL)
 		vfs_pub_vrele(rootvp);
+	ss_drop_all();
 	(void)vfs_unmount(ss.mp, VFS_UMOUNT_FORCE);
 out_fail:
 	ss.mp = NULL;
