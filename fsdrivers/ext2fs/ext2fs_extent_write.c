@@ -258,7 +258,7 @@ ext_path_find(struct ext2fs_node *np, uint64_t lblk, struct ext_path *pp)
 	uint64_t child, key, last;
 	struct buf *bp;
 	struct ext_rec r;
-	int l, error;
+	int l, k, error;
 
 	memset(pp, 0, sizeof(*pp));
 	pp->np = np;
@@ -290,6 +290,13 @@ ext_path_find(struct ext2fs_node *np, uint64_t lblk, struct ext_path *pp)
 		if (i + 1 < n)
 			pp->limit = MIN(pp->limit, idx_key(node, i + 1));
 		child = idx_child(node, i);
+		for (k = 1; k <= l; k++) {	/* held busy: a loop */
+			if (pp->lv[k].blk != child)
+				continue;
+			error = ext2fs_corrupt(ump, "inode %llu: extent block "
+			    "%llu loops", ino, (unsigned long long)child);
+			goto out_release;
+		}
 		error = ext2fs_bread(ump, child, 0, "extent", np->n_ino, &bp);
 		if (error)
 			goto out_release;

@@ -215,6 +215,26 @@ hx_load(struct ext2fs_node *dnp, uint64_t lblk, uint32_t coff,
 }
 
 /*
+ * Is block LBLK of the directory one that P holds busy (an index loop,
+ * or two blocks mapped to one)?  Reading it would wait forever.
+ */
+static bool
+hx_held(const struct hx_path *p, uint64_t lblk)
+{
+	struct ext2fs_mount *ump = p->dnp->n_ump;
+	uint64_t pblk, run;
+	int i;
+
+	if (ext2fs_bmap(p->dnp, lblk, &pblk, &run) != 0 || pblk == 0)
+		return false;	/* the read reports it */
+	for (i = 0; i < p->nfr; i++)
+		if (p->fr[i].lblk == lblk || (p->fr[i].bp != NULL &&
+		    p->fr[i].bp->b_blkno == EXT2_FSBTODB(ump, pblk)))
+			return true;
+	return false;
+}
+
+/*
  * Walk from the root to the leaf for NAME: P's frames and leaf busy.
  * EAGAIN when the index cannot be used (then nothing is held).
  */
@@ -254,14 +274,18 @@ hx_walk(struct hx_path *p, struct ext2fs_node *dnp, const char *name,
 		f->at = hx_search(f, p->hash);
 		if (p->nfr > levels)
 			break;
+		if (hx_held(p, hx_blk(f, f->at))) {
+			error = hx_unusable(dnp, f->lblk, "index loop");
+			goto out;
+		}
 		if ((error = hx_load(dnp, hx_blk(f, f->at), HX_NODE_COFF,
 		    &p->fr[p->nfr])) != 0)
 			goto out;
 		p->nfr++;
 	}
 	p->leaf = hx_blk(f, f->at);
-	if (p->leaf == 0 || p->leaf >= nblks) {
-		error = hx_unusable(dnp, f->lblk, "leaf past the end");
+	if (p->leaf == 0 || p->leaf >= nblks || hx_held(p, p->leaf)) {
+		error = hx_unusable(dnp, f->lblk, "bad leaf block");
 		goto out;
 	}
 	if ((error = ext2fs_dir_getblk(dnp, p->leaf, &p->leafbp, &dx,

@@ -238,6 +238,8 @@ struct ind_run {
 	struct ext2fs_node *np;
 	uint64_t	start, len;
 	int		error;
+	uint64_t	held[3];	/* indirect blocks held busy */
+	int		nheld;
 };
 
 static void
@@ -267,6 +269,17 @@ ind_run_add(struct ind_run *fr, uint64_t blk)
 	fr->len = 1;
 }
 
+static bool
+ind_held(const struct ind_run *fr, uint64_t blk)
+{
+	int i;
+
+	for (i = 0; i < fr->nheld; i++)
+		if (fr->held[i] == blk)
+			return true;
+	return false;
+}
+
 /*
  * Free the part of [LO, HI) under indirect block BLK at LEVEL (1: data
  * pointers), whose first pointer maps logical block BASE.  *EMPTYP: no
@@ -291,6 +304,8 @@ ind_free_block(struct ext2fs_node *np, uint64_t blk, int level,
 	last = MIN(nptr, howmany(hi - base, per));
 	if ((error = ind_read(np, blk, &bp)) != 0)
 		return error;
+	KASSERT(fr->nheld < (int)__arraycount(fr->held));
+	fr->held[fr->nheld++] = blk;
 	ptrs = bp->b_data;
 	for (i = first; i < last; i++) {
 		if ((p = ind_get(ptrs, i)) == 0)
@@ -302,6 +317,13 @@ ind_free_block(struct ext2fs_node *np, uint64_t blk, int level,
 		if (level == 1) {
 			ind_run_add(fr, p);
 		} else {
+			if (ind_held(fr, p)) {	/* a read would hang */
+				error = ext2fs_corrupt(ump, "inode %llu: "
+				    "indirect block %llu loops",
+				    (unsigned long long)np->n_ino,
+				    (unsigned long long)p);
+				break;
+			}
 			error = ind_free_block(np, p, level - 1, base + i * per,
 			    lo, hi, fr, &cempty);
 			if (error)
@@ -315,6 +337,7 @@ ind_free_block(struct ext2fs_node *np, uint64_t blk, int level,
 		ind_set(ptrs, i, 0);
 		changed = true;
 	}
+	fr->nheld--;
 	if (error == 0) {
 		for (i = 0; i < nptr && ind_get(ptrs, i) == 0; i++)
 			continue;
@@ -340,7 +363,7 @@ ext2fs_ind_free(struct ext2fs_node *np, uint64_t lo, uint64_t hi)
 	uint32_t shift = ump->um_bshift - 2;
 	uint64_t base, span, i, blk;
 	e2le32_t *root = ind_root(np);
-	struct ind_run fr = { np, 0, 0, 0 };
+	struct ind_run fr = { .np = np };
 	bool empty;
 	int level, error = 0;
 
