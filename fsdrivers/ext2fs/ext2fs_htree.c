@@ -280,6 +280,26 @@ bad:
 	return EAGAIN;
 }
 
+/*
+ * Is block LBLK of NP one of the N index blocks FR holds busy (an index
+ * loop, or two blocks mapped to one)?  Reading it would wait forever.
+ */
+static bool
+dx_held(struct ext2fs_node *np, const struct dx_frame *fr, int n,
+    uint64_t lblk)
+{
+	uint64_t pblk, run;
+	int i;
+
+	if (ext2fs_bmap(np, lblk, &pblk, &run) != 0 || pblk == 0)
+		return false;	/* the read reports it */
+	for (i = 0; i < n; i++)
+		if (fr[i].bp != NULL &&
+		    fr[i].bp->b_blkno == EXT2_FSBTODB(np->n_ump, pblk))
+			return true;
+	return false;
+}
+
 /* Index of the last entry whose hash is <= HASH (entry 0 has none). */
 static uint32_t
 dx_search(const struct dx_frame *fr, uint32_t hash)
@@ -346,7 +366,7 @@ ext2fs_htree_lookup_blk(struct ext2fs_node *np, const char *name, size_t len,
 		if ((uint32_t)nfr > levels)
 			break;
 		leaf = dx_block(&fr[nfr - 1].entries[fr[nfr - 1].at]);
-		if (leaf == 0 || leaf >= nblks) {
+		if (leaf == 0 || leaf >= nblks || dx_held(np, fr, nfr, leaf)) {
 			error = EAGAIN;
 			goto out;
 		}
@@ -358,7 +378,7 @@ ext2fs_htree_lookup_blk(struct ext2fs_node *np, const char *name, size_t len,
 
 	for (;;) {
 		leaf = dx_block(&fr[nfr - 1].entries[fr[nfr - 1].at]);
-		if (leaf >= nblks) {
+		if (leaf == 0 || leaf >= nblks || dx_held(np, fr, nfr, leaf)) {
 			error = EAGAIN;
 			goto out;
 		}
@@ -396,7 +416,8 @@ ext2fs_htree_lookup_blk(struct ext2fs_node *np, const char *name, size_t len,
 			    fr[nextdepth - 1].at]);
 			brelse(fr[nextdepth].bp);
 			fr[nextdepth].bp = NULL;
-			if (leaf == 0 || leaf >= nblks) {
+			if (leaf == 0 || leaf >= nblks ||
+			    dx_held(np, fr, nextdepth, leaf)) {
 				error = EAGAIN;
 				goto out;
 			}
