@@ -5,7 +5,10 @@
 #   bench/bench.sh [-r RUNS] [-f FAMILIES] [-t TARGETS] [-w WORKLOADS] [-o OUT]
 #
 # FAMILIES: ext4 (targets kernel, rumpfuse, fuse2fs), fat (rumpfuse,
-# fusefat), iso (rumpfuse, fuseiso); default all three.  Every target of
+# fusefat), iso (rumpfuse, fuseiso); default all three.  TARGETS (-t)
+# selects among them and may add rumpfuse-basic (rumpfuse with
+# -o sandbox=basic: the driver in the FUSE process, no split-sandbox
+# IPC), for ext4.  Every target of
 # a family runs the same workloads on the same kind of image, made fresh
 # in /dev/shm for each run (so the shared disk does not blur the
 # numbers); caches are dropped and the filesystem remounted before every
@@ -32,10 +35,20 @@
 #   par4read     four readers of four different 256 MiB files, cold
 # After each run the image is checked (e2fsck -fn, fsck.fat -n).
 #
+# Slow peers are capped: the fio read workloads (seqread, randread1,
+# randread4) and verify run with --runtime=BENCH_CAP seconds (default
+# 60); a run stopped by the cap before its nominal amount is timed as
+# its wall time scaled to the nominal amount (wall * nominal / done),
+# and the table marks such cells with "~".  (fusefat, for one, needs
+# minutes for 128 MiB of random 4 KiB reads.)  A capped verify checks
+# what it wrote.
+#
 # Environment: RUMPFUSE (default: build/daemon/rumpfuse), RUMPFUSE_OPTS
 # (extra -o options), BENCH_TREE (a directory to copy; default: made
 # from /usr/src/linux-source-*.tar.xz, installing linux-source if
-# missing), BENCH_SIZE (seqwrite size, default 1g).  Needs root.
+# missing; kept in BENCH_DIR between runs), BENCH_SIZE (seqwrite size,
+# default 1g), BENCH_CAP (seconds, default 60), BENCH_DIR (work
+# directory, default /dev/shm/rumpfuse-bench).  Needs root.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/.." && pwd)
@@ -56,6 +69,8 @@ while getopts r:f:t:w:o: c; do
 done
 RUMPFUSE=${RUMPFUSE:-$TOP/build/daemon/rumpfuse}
 SIZE=${BENCH_SIZE:-1g}
+CAP=${BENCH_CAP:-60}
+STEPCAP=${BENCH_STEPCAP:-180}
 [ "$(id -u)" = 0 ] || { echo "bench.sh: needs root" >&2; exit 2; }
 [ -x "$RUMPFUSE" ] || { echo "bench.sh: no $RUMPFUSE (build first)" >&2; exit 2; }
 for p in fio fuse2fs fusefat fuseiso; do
@@ -63,7 +78,7 @@ for p in fio fuse2fs fusefat fuseiso; do
 	    fuseiso >/dev/null
 done
 
-W=/dev/shm/rumpfuse-bench
+W=${BENCH_DIR:-/dev/shm/rumpfuse-bench}
 mkdir -p "$W"
 MNT=$W/mnt
 mkdir -p "$MNT"
@@ -71,7 +86,7 @@ RES=$W/results.tsv
 : >"$RES"
 cleanup() {
 	umount_any 2>/dev/null
-	rm -rf "$W/img" "$W/tree" "$W"/*.img
+	rm -rf "$W/img" "$W"/*.img
 }
 trap cleanup EXIT
 
@@ -103,8 +118,11 @@ mount_target() {
 	kernel)	mount -o loop "$img" "$MNT" ;;
 	rumpfuse)
 		"$RUMPFUSE" ${RUMPFUSE_OPTS:+-o "$RUMPFUSE_OPTS"} "$img" "$MNT" ;;
+	rumpfuse-basic)	# the same without the split sandbox's IPC
+		"$RUMPFUSE" -o "sandbox=basic${RUMPFUSE_OPTS:+,$RUMPFUSE_OPTS}" \
+		    "$img" "$MNT" ;;
 	fuse2fs) fuse2fs "$img" "$MNT" -o rw,allow_other >/dev/null ;;
-	fusefat) fusefat -o rw+ "$img" "$MNT" ;;
+	fusefat) fusefat -o rw+ "$img" "$MNT" >/dev/null ;;
 	fuseiso) fuseiso "$img" "$MNT" ;;
 	*) echo "unknown target $tgt" >&2; return 1 ;;
 	esac
@@ -129,21 +147,76 @@ cold() {	# FAMILY TARGET IMAGE: unmount, drop caches, mount again
 	mount_target "$@"
 }
 
-# time_it NAME CMD...: seconds of CMD, appended to $RES.
+# time_it NAME CMD...: seconds of CMD, appended to $RES.  If CMD was a
+# capped fio run (fio_run with NOMINAL set: bytes it should move), the
+# time is scaled to the nominal amount when the cap stopped it early.
 time_it() {
-	local name=$1 t0 t1 st
+	local name=$1 t0 t1 st secs mark=""
 	shift
+	rm -f "$W/fio.json"
+	[ -z "${PROGRESS:-}" ] || PDONE0=$(eval "$PROGRESS")
 	t0=$(date +%s.%N)
-	"$@" >"$W/last.out" 2>&1
+	timeout -k 10 "$STEPCAP" bash -c '"$@"' time_it "$@" >"$W/last.out" 2>&1
 	st=$?
 	t1=$(date +%s.%N)
+	if [ $st = 124 ] || [ $st = 137 ]; then
+		step_capped "$name" "$(echo "$t1 - $t0" | bc)"
+		return 1
+	fi
+	PROGRESS=""
 	if [ $st != 0 ]; then
 		echo "  $name FAILED ($st): $(tail -3 "$W/last.out")" >&2
 		printf '%s\t%s\t%s\t%s\tFAIL\n' "$FAM" "$TGT" "$RUN" "$name" >>"$RES"
+		NOMINAL=""
 		return 1
 	fi
-	printf '%s\t%s\t%s\t%s\t%.3f\n' "$FAM" "$TGT" "$RUN" "$name" \
-	    "$(echo "$t1 - $t0" | bc)" >>"$RES"
+	secs=$(echo "$t1 - $t0" | bc)
+	if [ -n "${NOMINAL:-}" ] && [ -s "$W/fio.json" ]; then
+		read -r secs mark < <(python3 - "$W/fio.json" "$NOMINAL" \
+		    "$secs" <<-'EOF'
+		import json, sys
+		j = json.load(open(sys.argv[1]))
+		done = sum(jb[d]["io_bytes"] for jb in j["jobs"]
+		           for d in ("read", "write"))
+		nom, secs = float(sys.argv[2]), float(sys.argv[3])
+		if 0 < done < 0.99 * nom:
+		    print(secs * nom / done, "capped")
+		else:
+		    print(secs, "")
+		EOF
+		)
+	fi
+	NOMINAL=""
+	printf '%s\t%s\t%s\t%s\t%.3f%s\n' "$FAM" "$TGT" "$RUN" "$name" \
+	    "$secs" "${mark:+	$mark}" >>"$RES"
+	[ -z "$mark" ] || echo "  $name: capped at ${CAP}s, scaled to" \
+	    "${secs}s" >&2
+}
+
+# A step stopped by the BENCH_STEPCAP timeout: with PROGRESS (a command
+# printing how many items are done; PNOMINAL items is the whole step, or
+# with PDONE0 set the items done before the step, for removals) scaled
+# to the nominal amount, else recorded as a lower bound ">CAP".
+step_capped() {
+	local name=$1 secs=$2 done val
+	if [ -n "${PROGRESS:-}" ]; then
+		done=$(eval "$PROGRESS")
+		[ "$PNOMINAL" = removed ] && done=$((PDONE0 - done)) &&
+		    PNOMINAL=$PDONE0
+		if [ "${done:-0}" -gt 0 ]; then
+			val=$(echo "scale=3; $secs * $PNOMINAL / $done" | bc)
+			printf '%s\t%s\t%s\t%s\t%.3f\tcapped\n' "$FAM" "$TGT" \
+			    "$RUN" "$name" "$val" >>"$RES"
+			echo "  $name: stopped at ${STEPCAP}s after $done of" \
+			    "$PNOMINAL, scaled to ${val}s" >&2
+			PROGRESS=""
+			return
+		fi
+	fi
+	PROGRESS=""
+	printf '%s\t%s\t%s\t%s\t>%s\n' "$FAM" "$TGT" "$RUN" "$name" \
+	    "$STEPCAP" >>"$RES"
+	echo "  $name: stopped at ${STEPCAP}s" >&2
 }
 
 want() {	# WORKLOAD: selected?
@@ -152,8 +225,10 @@ want() {	# WORKLOAD: selected?
 
 fio_run() {	# NAME fio-args...
 	fio --name="$1" --directory="$MNT" --ioengine=psync \
-	    --group_reporting "${@:2}"
+	    --group_reporting --output-format=json --output="$W/fio.json" \
+	    "${@:2}"
 }
+bytes() { numfmt --from=iec "${1^^}"; }
 
 # ---- workloads ----
 w_data() {	# data workloads on a writable target
@@ -162,23 +237,29 @@ w_data() {	# data workloads on a writable target
 	    --size="$SIZE" --end_fsync=1 --filename=seqfile
 	if want seqread; then
 		cold "$fam" "$tgt" "$img"
+		NOMINAL=$(bytes "$SIZE")
 		time_it seqread fio_run seq --rw=read --bs=1M --size="$SIZE" \
-		    --filename=seqfile
+		    --runtime="$CAP" --filename=seqfile
 	fi
 	if want randread1; then
 		cold "$fam" "$tgt" "$img"
+		NOMINAL=$(bytes 128m)
 		time_it randread1 fio_run rr --rw=randread --bs=4k \
-		    --size="$SIZE" --io_size=128m --filename=seqfile
+		    --size="$SIZE" --io_size=128m --runtime="$CAP" \
+		    --filename=seqfile
 	fi
 	if want randread4; then
 		cold "$fam" "$tgt" "$img"
+		NOMINAL=$(bytes 128m)
 		time_it randread4 fio_run rr4 --rw=randread --bs=4k \
-		    --size="$SIZE" --io_size=32m --numjobs=4 --filename=seqfile
+		    --size="$SIZE" --io_size=32m --numjobs=4 --runtime="$CAP" \
+		    --filename=seqfile
 	fi
 	rm -f "$MNT/seqfile"
 	if want verify; then
 		time_it verify fio_run verify --rw=randwrite --bs=4k \
-		    --size=64m --numjobs=4 --verify=crc32c --do_verify=1
+		    --size=64m --numjobs=4 --verify=crc32c --do_verify=1 \
+		    --runtime="$CAP" --verify_fatal=1
 		rm -f "$MNT"/verify.*
 	fi
 }
@@ -196,17 +277,36 @@ stat_all() { find "$MNT"/small? -type f -exec stat -c %s {} + >/dev/null; }
 
 w_meta() {
 	local fam=$FAM tgt=$TGT img=$IMG
+	local n
 	want create || return 0
+	PROGRESS='find "$MNT"/small? -type f 2>/dev/null | wc -l'
+	PNOMINAL=10000
 	time_it create mk_small
+	n=$(find "$MNT"/small? -type f 2>/dev/null | wc -l)
 	cold "$fam" "$tgt" "$img"
+	# Partial sets (a capped create) are timed as they are and scaled.
+	PROGRESS='echo 0' PNOMINAL=10000
 	want stat && time_it stat stat_all
+	[ "$n" -lt 10000 ] && [ "$n" -gt 0 ] && scale_last 10000 "$n"
+	PROGRESS='find "$MNT"/small? -type f 2>/dev/null | wc -l'
+	PNOMINAL=removed
 	want delete && time_it delete rm -rf "$MNT"/small?
+	[ "$n" -lt 10000 ] && [ "$n" -gt 0 ] && scale_last 10000 "$n"
+	PROGRESS=""
 }
 
 w_tree() {
 	local fam=$FAM tgt=$TGT img=$IMG
 	want tree-copy || return 0
-	time_it tree-copy cp -a "$TREE" "$MNT/tree"
+	PROGRESS='find "$MNT/tree" 2>/dev/null | wc -l'
+	PNOMINAL=$TREE_N
+	if [ "$fam" = fat ]; then
+		# FAT keeps no modes, owners or symlinks: the tree without
+		# its symlinks (TREE_NL, hard links to TREE), plain cp -r.
+		time_it tree-copy cp -r "$TREE_NL" "$MNT/tree"
+	else
+		time_it tree-copy cp -a "$TREE" "$MNT/tree"
+	fi
 	if want tree-find; then
 		cold "$fam" "$tgt" "$img"
 		time_it tree-find find "$MNT/tree"
@@ -220,7 +320,10 @@ w_tree() {
 		time_it tree-grep sh -c "grep -r rumpfuse-no-such-string \
 		    '$MNT/tree'; [ \$? = 1 ]"
 	fi
+	PROGRESS='find "$MNT/tree" 2>/dev/null | wc -l'
+	PNOMINAL=removed
 	want tree-rm && time_it tree-rm rm -rf "$MNT/tree"
+	PROGRESS=""
 }
 
 par4() {
@@ -267,7 +370,7 @@ make_image() {	# FAMILY IMAGE
 		[ -f "$W/isosrc/seqfile" ] || head -c "$(numfmt --from=iec \
 		    "${SIZE^^}")" /dev/urandom >"$W/isosrc/seqfile"
 		[ -d "$W/isosrc/tree" ] || cp -a "$TREE" "$W/isosrc/tree"
-		xorriso -outdev "$2" -map "$W/isosrc" / -commit \
+		xorriso -outdev "stdio:$2" -map "$W/isosrc" / -commit \
 		    >/dev/null 2>&1 ;;
 	esac
 }
@@ -280,15 +383,20 @@ w_iso() {	# read workloads on the prepared ISO
 	fi
 	if want randread1; then
 		cold "$fam" "$tgt" "$img"
+		NOMINAL=$(bytes 128m)
 		time_it randread1 fio --name=rr --readonly --ioengine=psync \
-		    --rw=randread --bs=4k --io_size=128m \
+		    --rw=randread --bs=4k --io_size=128m --runtime="$CAP" \
+		    --output-format=json --output="$W/fio.json" \
 		    --filename="$MNT/seqfile"
 	fi
 	if want randread4; then
 		cold "$fam" "$tgt" "$img"
+		NOMINAL=$(bytes 128m)
 		time_it randread4 fio --name=rr4 --readonly --ioengine=psync \
 		    --rw=randread --bs=4k --io_size=32m --numjobs=4 \
-		    --group_reporting --filename="$MNT/seqfile"
+		    --runtime="$CAP" --output-format=json \
+		    --output="$W/fio.json" --group_reporting \
+		    --filename="$MNT/seqfile"
 	fi
 	for w in find du grep; do
 		want "tree-$w" || continue
@@ -306,15 +414,43 @@ w_iso() {	# read workloads on the prepared ISO
 	fi
 }
 
-targets_of() {
+targets_of() {	# the default targets; -t may add rumpfuse-basic
 	case $1 in
-	ext4) echo "kernel rumpfuse fuse2fs" ;;
+	ext4) echo "kernel rumpfuse" \
+	    "$([[ " $TARGETS " == *" rumpfuse-basic "* ]] &&
+	    echo rumpfuse-basic) fuse2fs" ;;
 	fat) echo "rumpfuse fusefat" ;;
 	iso) echo "rumpfuse fuseiso" ;;
 	esac
 }
 
+# scale_last NOMINAL DONE: the last result was for DONE of NOMINAL items.
+scale_last() {
+	python3 - "$RES" "$1" "$2" <<-'EOF'
+	import sys
+	p, nom, done = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+	lines = open(p).read().splitlines()
+	f = lines[-1].split("\t")
+	if len(f) >= 5 and f[4][:1].isdigit():
+	    f[4] = "%.3f" % (float(f[4]) * nom / done)
+	    lines[-1] = "\t".join(f[:5] + ["capped"])
+	    open(p, "w").write("\n".join(lines) + "\n")
+	EOF
+}
+
+export -f fio_run bytes mk_small stat_all par4
+export MNT W CAP
+
 tree_setup
+TREE_N=$(find "$TREE" | wc -l)
+TREE_NL=$W/tree-nolinks
+if [[ " $FAMILIES " == *" fat "* ]] && [ ! -d "$TREE_NL" ]; then
+	# ... and without names that differ from another only in case.
+	{ cp -al "$TREE" "$TREE_NL" 2>/dev/null || cp -a "$TREE" "$TREE_NL"; } &&
+	    find "$TREE_NL" -type l -delete &&
+	    find "$TREE_NL" | awk 'seen[tolower($0)]++' |
+	    while read -r f; do rm -rf "$f"; done
+fi
 echo "bench: tree $TREE ($(find "$TREE" -type f | wc -l) files)," \
     "$RUNS runs, images in $W"
 for FAM in $FAMILIES; do
