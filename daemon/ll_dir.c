@@ -36,9 +36,19 @@ struct ll_dirbuf {
 	bool		 plus;
 	size_t		 limit;		/* reply size asked for */
 	size_t		 used;		/* reply bytes the entries need */
-	GArray		*ents;		/* struct ll_dent */
-	GString		*names;		/* NUL-terminated names */
+	/*
+	 * Sized once from LIMIT (every entry takes at least
+	 * FUSE_DIRENT_MIN reply bytes, and its name fits in the reply), so
+	 * filling allocates nothing: at a memory limit a readdir gets
+	 * ENOMEM up front instead of an allocator aborting midway.
+	 */
+	struct ll_dent	*ents;
+	size_t		 nents, maxents;
+	char		*names;		/* NUL-terminated names */
+	size_t		 nameslen, namescap;
 };
+
+#define FUSE_DIRENT_MIN	24	/* struct fuse_dirent without the name */
 
 /* vfs_filldir_t: called with the directory locked; no kernel calls. */
 static int
@@ -46,27 +56,28 @@ ll_dir_fill(void *arg, const char *name, size_t namelen, uint64_t ino,
     enum vtype type, uint64_t nextcookie)
 {
 	struct ll_dirbuf *d = arg;
-	struct ll_dent de;
-	size_t off = d->names->len, need;
+	struct ll_dent *de;
+	size_t off = d->nameslen, need;
 	const char *nm;
 
-	g_string_append_len(d->names, name, (gssize)namelen);
-	g_string_append_c(d->names, '\0');
-	nm = d->names->str + off;
+	if (d->nents == d->maxents || off + namelen + 1 > d->namescap)
+		return 1;			/* no room: resume here */
+	memcpy(d->names + off, name, namelen);
+	d->names[off + namelen] = '\0';
+	nm = d->names + off;
 	if (d->plus)
 		need = fuse_add_direntry_plus(d->req, NULL, 0, nm, NULL, 0);
 	else
 		need = fuse_add_direntry(d->req, NULL, 0, nm, NULL, 0);
-	if (d->used + need > d->limit) {
-		g_string_truncate(d->names, off);
+	if (d->used + need > d->limit)
 		return 1;			/* no room: resume here */
-	}
 	d->used += need;
-	de.d_nameoff = off;
-	de.d_ino = ino;
-	de.d_type = type;
-	de.d_next = nextcookie;
-	g_array_append_val(d->ents, de);
+	d->nameslen = off + namelen + 1;
+	de = &d->ents[d->nents++];
+	de->d_nameoff = off;
+	de->d_ino = ino;
+	de->d_type = type;
+	de->d_next = nextcookie;
 	return 0;
 }
 
@@ -84,14 +95,14 @@ ll_is_dot(const char *name)
 static void
 ll_dir_plus_entry(struct rf_bridge *b, struct vnode *dvp,
     const struct ll_dent *de, const char *name,
-    struct fuse_entry_param *e, GPtrArray *taken)
+    struct fuse_entry_param *e, struct rf_node **taken, size_t *ntakenp)
 {
 	struct vnode *vp;
 	struct rf_node *node;
 
 	if (!ll_is_dot(name) && rf_k->lookup(dvp, name, &vp) == 0 &&
 	    rf_entry_fill(b, vp, e, &node) == 0) {
-		g_ptr_array_add(taken, node);
+		taken[(*ntakenp)++] = node;
 		return;
 	}
 	memset(e, 0, sizeof(*e));
@@ -108,10 +119,10 @@ ll_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct ll_dirbuf d;
 	struct fuse_entry_param e;
 	struct stat st;
-	GPtrArray *taken = NULL;
+	struct rf_node **taken = NULL;
 	uint64_t cookie = (uint64_t)off;
 	char *buf = NULL, *p;
-	size_t rem, n, i;
+	size_t rem, n, i, ntaken = 0;
 	const char *name;
 	struct ll_dent *de;
 	int error;
@@ -120,11 +131,17 @@ ll_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	d.req = req;
 	d.plus = plus;
 	d.limit = size;
-	d.ents = g_array_new(FALSE, FALSE, sizeof(struct ll_dent));
-	d.names = g_string_sized_new(1024);
+	d.maxents = size / FUSE_DIRENT_MIN + 1;
+	d.namescap = size + 1;
+	d.ents = malloc(d.maxents * sizeof(*d.ents));
+	d.names = malloc(d.namescap);
+	if (d.ents == NULL || d.names == NULL) {
+		fuse_reply_err(req, ENOMEM);
+		goto out;
+	}
 
 	error = rf_k->readdir(dvp, &cookie, ll_dir_fill, &d);
-	if (error != 0 && d.ents->len == 0) {
+	if (error != 0 && d.nents == 0) {
 		fuse_reply_err(req, error);
 		goto out;
 	}
@@ -136,15 +153,18 @@ ll_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, ENOMEM);
 		goto out;
 	}
-	if (plus)
-		taken = g_ptr_array_new();
+	if (plus && (taken = malloc(d.nents * sizeof(*taken))) == NULL) {
+		fuse_reply_err(req, ENOMEM);
+		goto out;
+	}
 	p = buf;
 	rem = d.used;
-	for (i = 0; i < d.ents->len; i++) {
-		de = &g_array_index(d.ents, struct ll_dent, i);
-		name = d.names->str + de->d_nameoff;
+	for (i = 0; i < d.nents; i++) {
+		de = &d.ents[i];
+		name = d.names + de->d_nameoff;
 		if (plus) {
-			ll_dir_plus_entry(b, dvp, de, name, &e, taken);
+			ll_dir_plus_entry(b, dvp, de, name, &e, taken,
+			    &ntaken);
 			n = fuse_add_direntry_plus(req, p, rem, name, &e,
 			    (off_t)de->d_next);
 		} else {
@@ -159,18 +179,17 @@ ll_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		p += n;
 		rem -= n;
 	}
-	if (fuse_reply_buf(req, buf, d.used - rem) != 0 && taken != NULL) {
+	if (fuse_reply_buf(req, buf, d.used - rem) != 0) {
 		/* The kernel never saw these lookups. */
-		for (i = 0; i < taken->len; i++)
-			rf_node_forget(b, g_ptr_array_index(taken, i), 1);
+		for (i = 0; i < ntaken; i++)
+			rf_node_forget(b, taken[i], 1);
 	}
 
 out:
-	if (taken != NULL)
-		g_ptr_array_free(taken, TRUE);
+	free(taken);
 	free(buf);
-	g_array_free(d.ents, TRUE);
-	g_string_free(d.names, TRUE);
+	free(d.ents);
+	free(d.names);
 }
 
 void
