@@ -207,8 +207,10 @@ main(int argc, char **argv)
 			fprintf(stderr, " %s", xargv[i]);
 		fprintf(stderr, "\n");
 	}
-	if (fake)
+	if (fake) {
+		free(pass);
 		return 0;
+	}
 	(void)execvp(bin, (char *const *)xargv);
 	/* An installed path that is gone: try PATH before giving up. */
 	if (errno == ENOENT && strchr(bin, '/') != NULL) {
@@ -216,5 +218,6 @@ main(int argc, char **argv)
 		(void)execvp("rumpfuse", (char *const *)xargv);
 	}
 	fprintf(stderr, PROG ": cannot run %s: %s\n", bin, strerror(errno));
+	free(pass);
 	return 1;
 }
