@@ -73,35 +73,6 @@ bit_set_range(uint8_t *map, uint32_t from, uint32_t to)
 		bit_set(map, from);
 }
 
-static uint64_t
-sb_free_blocks(const struct ext2fs_mount *ump)
-{
-	uint64_t n = e2_le32(ump->um_sb.s_free_blocks_count_lo);
-
-	if (EXT2_HAS_INCOMPAT(ump, EXT2F_INCOMPAT_64BIT))
-		n |= (uint64_t)e2_le32(ump->um_sb.s_free_blocks_count_hi) << 32;
-	return n;
-}
-
-static void
-sb_set_free_blocks(struct ext2fs_mount *ump, uint64_t n)
-{
-	ump->um_sb.s_free_blocks_count_lo = e2_mkle32((uint32_t)n);
-	if (EXT2_HAS_INCOMPAT(ump, EXT2F_INCOMPAT_64BIT))
-		ump->um_sb.s_free_blocks_count_hi =
-		    e2_mkle32((uint32_t)(n >> 32));
-}
-
-static uint64_t
-sb_r_blocks(const struct ext2fs_mount *ump)
-{
-	uint64_t n = e2_le32(ump->um_sb.s_r_blocks_count_lo);
-
-	if (EXT2_HAS_INCOMPAT(ump, EXT2F_INCOMPAT_64BIT))
-		n |= (uint64_t)e2_le32(ump->um_sb.s_r_blocks_count_hi) << 32;
-	return n;
-}
-
 static void
 sb_add_free_inodes(struct ext2fs_mount *ump, int32_t delta)
 {
@@ -350,8 +321,8 @@ ext2fs_free_blocks(struct ext2fs_mount *ump, bool reserved)
 	uint64_t n, r;
 
 	mutex_enter(&ump->um_lock);
-	n = sb_free_blocks(ump);
-	r = reserved ? 0 : sb_r_blocks(ump);
+	n = ext2fs_sb_free_blocks(ump);
+	r = reserved ? 0 : ext2fs_sb_r_blocks(ump);
 	mutex_exit(&ump->um_lock);
 	return n > r ? n - r : 0;
 }
@@ -442,8 +413,8 @@ blkalloc_group(struct ext2fs_mount *ump, uint32_t g, uint32_t start,
 
 	mutex_enter(&ump->um_lock);
 	gd = ext2fs_gd_mut(ump, g);
-	avail = sb_free_blocks(ump);
-	r = reserved ? 0 : sb_r_blocks(ump);
+	avail = ext2fs_sb_free_blocks(ump);
+	r = reserved ? 0 : ext2fs_sb_r_blocks(ump);
 	avail = avail > r ? avail - r : 0;
 	if (avail == 0) {
 		error = EDQUOT;
@@ -471,7 +442,7 @@ blkalloc_group(struct ext2fs_mount *ump, uint32_t g, uint32_t start,
 	ext2fs_gd_set_free_blocks(ump, gd,
 	    ext2fs_gd_free_blocks(ump, gd) - (j - i));
 	ext2fs_gd_set_block_bitmap_csum(ump, gd, map);
-	sb_set_free_blocks(ump, sb_free_blocks(ump) - (j - i));
+	ext2fs_sb_set_free_blocks(ump, ext2fs_sb_free_blocks(ump) - (j - i));
 	mutex_exit(&ump->um_lock);
 	ext2fs_trans_dirty(ump, bp);
 	if ((error = ext2fs_gd_dirty(ump, g)) != 0)
@@ -587,7 +558,7 @@ blkfree_group(struct ext2fs_mount *ump, uint32_t g, uint64_t blk,
 	ext2fs_gd_set_free_blocks(ump, gd,
 	    ext2fs_gd_free_blocks(ump, gd) + count);
 	ext2fs_gd_set_block_bitmap_csum(ump, gd, map);
-	sb_set_free_blocks(ump, sb_free_blocks(ump) + count);
+	ext2fs_sb_set_free_blocks(ump, ext2fs_sb_free_blocks(ump) + count);
 	ext2fs_trans_defer_free(ump, blk, count);
 	mutex_exit(&ump->um_lock);
 	ext2fs_trans_dirty(ump, bp);
@@ -763,7 +734,7 @@ dir_group(struct ext2fs_mount *ump, uint32_t pg, bool top)
 
 	mutex_enter(&ump->um_lock);
 	avg_fi = e2_le32(ump->um_sb.s_free_inodes_count) / ump->um_ngroups;
-	avg_fb = sb_free_blocks(ump) / ump->um_ngroups;
+	avg_fb = ext2fs_sb_free_blocks(ump) / ump->um_ngroups;
 	if (!top && dir_group_ok(ump, ext2fs_gd(ump, pg), avg_fi, avg_fb))
 		goto out;
 	start = (ump->um_last_group + 1) % ump->um_ngroups;

@@ -612,15 +612,10 @@ trans_sb_counts(struct ext2fs_mount *ump)
 		bfree += ext2fs_gd_free_blocks(ump, gd);
 		ifree += ext2fs_gd_free_inodes(ump, gd);
 	}
-	old = e2_le32(sb->s_free_blocks_count_lo);
-	if (EXT2_HAS_INCOMPAT(ump, EXT2F_INCOMPAT_64BIT))
-		old |= (uint64_t)e2_le32(sb->s_free_blocks_count_hi) << 32;
+	old = ext2fs_sb_free_blocks(ump);
 	changed = old != bfree || e2_le32(sb->s_free_inodes_count) != ifree;
 	if (changed) {
-		sb->s_free_blocks_count_lo = e2_mkle32((uint32_t)bfree);
-		if (EXT2_HAS_INCOMPAT(ump, EXT2F_INCOMPAT_64BIT))
-			sb->s_free_blocks_count_hi =
-			    e2_mkle32((uint32_t)(bfree >> 32));
+		ext2fs_sb_set_free_blocks(ump, bfree);
 		sb->s_free_inodes_count = e2_mkle32((uint32_t)ifree);
 	}
 	mutex_exit(&ump->um_lock);

@@ -655,6 +655,35 @@ ext2fs_sb_blk(const struct ext2fs_mount *ump, size_t *offp)
 	return EXT2_SBOFF >> ump->um_bshift;
 }
 
+uint64_t
+ext2fs_sb_free_blocks(const struct ext2fs_mount *ump)
+{
+	uint64_t n = e2_le32(ump->um_sb.s_free_blocks_count_lo);
+
+	if (EXT2_HAS_INCOMPAT(ump, EXT2F_INCOMPAT_64BIT))
+		n |= (uint64_t)e2_le32(ump->um_sb.s_free_blocks_count_hi) << 32;
+	return n;
+}
+
+void
+ext2fs_sb_set_free_blocks(struct ext2fs_mount *ump, uint64_t n)
+{
+	ump->um_sb.s_free_blocks_count_lo = e2_mkle32((uint32_t)n);
+	if (EXT2_HAS_INCOMPAT(ump, EXT2F_INCOMPAT_64BIT))
+		ump->um_sb.s_free_blocks_count_hi =
+		    e2_mkle32((uint32_t)(n >> 32));
+}
+
+uint64_t
+ext2fs_sb_r_blocks(const struct ext2fs_mount *ump)
+{
+	uint64_t n = e2_le32(ump->um_sb.s_r_blocks_count_lo);
+
+	if (EXT2_HAS_INCOMPAT(ump, EXT2F_INCOMPAT_64BIT))
+		n |= (uint64_t)e2_le32(ump->um_sb.s_r_blocks_count_hi) << 32;
+	return n;
+}
+
 int
 ext2fs_sb_dirty(struct ext2fs_mount *ump)
 {
@@ -990,10 +1019,7 @@ ext2fs_statvfs(struct mount *mp, struct vfs_statvfs *sv)
 		bfree += ext2fs_gd_free_blocks(ump, gd);
 		ifree += ext2fs_gd_free_inodes(ump, gd);
 	}
-	rblocks = e2_le32(ump->um_sb.s_r_blocks_count_lo);
-	if (EXT2_HAS_INCOMPAT(ump, EXT2F_INCOMPAT_64BIT))
-		rblocks |= (uint64_t)e2_le32(ump->um_sb.s_r_blocks_count_hi)
-		    << 32;
+	rblocks = ext2fs_sb_r_blocks(ump);
 	mutex_exit(&ump->um_lock);
 	resv = 0;
 	if (EXT2_HAS_INCOMPAT(ump, EXT2F_INCOMPAT_EXTENTS))

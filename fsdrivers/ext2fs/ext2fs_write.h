@@ -153,6 +153,10 @@ void	ext2fs_gd_set_inode_bitmap_csum(const struct ext2fs_mount *ump,
  * transaction with its checksum recomputed.  Caller holds a handle.
  */
 int	ext2fs_sb_dirty(struct ext2fs_mount *ump);
+/* The superblock's 64-bit aware block counts; caller holds um_lock. */
+uint64_t ext2fs_sb_free_blocks(const struct ext2fs_mount *ump);
+void	ext2fs_sb_set_free_blocks(struct ext2fs_mount *ump, uint64_t n);
+uint64_t ext2fs_sb_r_blocks(const struct ext2fs_mount *ump);
 /* First block of group G, and whether G holds a superblock backup. */
 uint64_t ext2fs_group_first_block(const struct ext2fs_mount *ump, uint32_t g);
 bool	ext2fs_bg_has_super(const struct ext2fs_mount *ump, uint32_t g);
