@@ -49,6 +49,30 @@ bit_isset(const uint8_t *map, uint32_t i)
 	return (map[i >> 3] & (1U << (i & 7))) != 0;
 }
 
+/*
+ * The first clear bit of MAP from FROM on, below TO; TO if none.  Full
+ * 64-bit words are skipped whole (a bitmap block is 8-byte aligned).
+ */
+static uint32_t
+first_clear(const uint8_t *map, uint32_t from, uint32_t to)
+{
+	uint64_t w;
+
+	while (from < to) {
+		if ((from & 63) == 0 && from + 64 <= to) {
+			memcpy(&w, map + (from >> 3), sizeof(w));
+			if (w == UINT64_MAX) {
+				from += 64;
+				continue;
+			}
+		}
+		if (!bit_isset(map, from))
+			return from;
+		from++;
+	}
+	return to;
+}
+
 static inline void
 bit_set(uint8_t *map, uint32_t i)
 {
@@ -659,8 +683,7 @@ ialloc_group(struct ext2fs_mount *ump, uint32_t g, bool isdir,
 	if ((uint64_t)g * ump->um_ipg < ump->um_first_ino)
 		lo = (uint32_t)MIN(ump->um_first_ino - 1 -
 		    (uint64_t)g * ump->um_ipg, ump->um_ipg);
-	for (i = lo; i < ump->um_ipg && bit_isset(map, i); i++)
-		continue;
+	i = first_clear(map, lo, ump->um_ipg);
 	mutex_enter(&ump->um_lock);
 	gd = ext2fs_gd_mut(ump, g);
 	nfree = ext2fs_gd_free_inodes(ump, gd);

@@ -550,10 +550,9 @@ static const uint16_t crc16_tab[256] = {
  * (the words are assembled byte by byte, so neither alignment nor the
  * host's byte order matters; compilers turn that into plain loads).
  */
-uint32_t
-ext2fs_crc32c(uint32_t crc, const void *buf, size_t len)
+static uint32_t
+crc32c_sw(uint32_t crc, const uint8_t *p, size_t len)
 {
-	const uint8_t *p = buf;
 	uint32_t lo, hi;
 
 	for (; len >= 8; len -= 8, p += 8) {
@@ -574,6 +573,53 @@ ext2fs_crc32c(uint32_t crc, const void *buf, size_t len)
 		crc = crc32c_tab[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
 	return crc;
 }
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/*
+ * The same function with SSE 4.2's crc32 instruction, which computes
+ * exactly this CRC (Castagnoli, reflected, no inversion): eight bytes
+ * per instruction, about ten times the tables' speed.  Compiled for
+ * SSE 4.2 only here and used only where the CPU has it.  The words are
+ * loaded little-endian (x86), with memcpy for any alignment.
+ */
+__attribute__((target("sse4.2"))) static uint32_t
+crc32c_hw(uint32_t crc, const uint8_t *p, size_t len)
+{
+	uint64_t c = crc, w;
+
+	for (; len >= 8; len -= 8, p += 8) {
+		memcpy(&w, p, 8);
+		c = __builtin_ia32_crc32di(c, w);
+	}
+	crc = (uint32_t)c;
+	while (len-- > 0)
+		crc = __builtin_ia32_crc32qi(crc, *p++);
+	return crc;
+}
+
+/* 1: the CPU has SSE 4.2; 0: it has not; -1: not asked yet. */
+static int crc32c_have_hw = -1;
+
+uint32_t
+ext2fs_crc32c(uint32_t crc, const void *buf, size_t len)
+{
+	int hw = __atomic_load_n(&crc32c_have_hw, __ATOMIC_RELAXED);
+
+	if (hw < 0) {
+		__builtin_cpu_init();
+		hw = __builtin_cpu_supports("sse4.2") ? 1 : 0;
+		__atomic_store_n(&crc32c_have_hw, hw, __ATOMIC_RELAXED);
+	}
+	return hw ? crc32c_hw(crc, buf, len) : crc32c_sw(crc, buf, len);
+}
+#else
+uint32_t
+ext2fs_crc32c(uint32_t crc, const void *buf, size_t len)
+{
+
+	return crc32c_sw(crc, buf, len);
+}
+#endif
 
 uint32_t
 ext2fs_crc32_be(uint32_t crc, const void *buf, size_t len)
