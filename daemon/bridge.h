@@ -218,8 +218,9 @@ bool	rf_node_open_keepcache(struct rf_bridge *b, struct rf_node *node,
 	    const struct vattr *va);
 
 /*
- * Open handles.  rf_file_new takes a reference on VP for the handle;
- * rf_file_free unlinks the handle and drops it.
+ * Open handles.  The handle owns the reference the open took for the
+ * open file (rf_kops: open and create), which the close before
+ * rf_file_free gives back; rf_file_free unlinks and frees the handle.
  */
 struct rf_file *rf_file_new(struct rf_bridge *b, struct vnode *vp,
 	    int oflags);
@@ -256,11 +257,13 @@ void	rf_vattr_to_stat(const struct vattr *va, struct stat *st);
 /* S_IF* bits for a vnode type. */
 uint32_t rf_vtype_to_mode(enum vtype vt);
 /*
- * Fill E for VP: attributes, a FUSE lookup count, timeouts.
+ * Fill E for VP: attributes (VA, or got from the kernel if VA is NULL),
+ * a FUSE lookup count, timeouts.
  * => Consumes the reference on VP, also on error.
  */
 int	rf_entry_fill(struct rf_bridge *b, struct vnode *vp,
-	    struct fuse_entry_param *e, struct rf_node **nodep);
+	    const struct vattr *va, struct fuse_entry_param *e,
+	    struct rf_node **nodep);
 /*
  * Reply E (filled by rf_entry_fill for NODE); if the reply does not reach
  * the kernel, the lookup count is given back.
@@ -322,11 +325,14 @@ void	ll_fallocate(fuse_req_t, fuse_ino_t, int, off_t, off_t,
 void	ll_lseek(fuse_req_t, fuse_ino_t, off_t, int,
 	    struct fuse_file_info *);
 /*
- * Shared with ll_entry.c (create).  After vfs_pub_open(OFLAGS) of NODE
- * succeeded: allocate the handle and fill fi (fh, keep_cache, noflush).
+ * Shared with ll_entry.c (create).  After the open (OFLAGS) of VP
+ * succeeded, with VA its attributes then: allocate the handle and fill
+ * fi (fh, keep_cache, noflush).  NODE is VP's node, for keep_cache; NULL
+ * (a file just created) keeps nothing.
  * => 0, or ENOMEM (the caller closes).
  */
-int	rf_file_setup(struct rf_bridge *b, struct rf_node *node, int oflags,
+int	rf_file_setup(struct rf_bridge *b, struct rf_node *node,
+	    struct vnode *vp, int oflags, const struct vattr *va,
 	    struct fuse_file_info *fi);
 /* The open reply did not reach the kernel: close and free fi->fh. */
 void	rf_file_abort(struct rf_bridge *b, struct fuse_file_info *fi);

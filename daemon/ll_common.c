@@ -104,18 +104,21 @@ rf_vattr_to_stat(const struct vattr *va, struct stat *st)
 }
 
 int
-rf_entry_fill(struct rf_bridge *b, struct vnode *vp,
+rf_entry_fill(struct rf_bridge *b, struct vnode *vp, const struct vattr *va,
     struct fuse_entry_param *e, struct rf_node **nodep)
 {
-	struct vattr va;
+	struct vattr got;
 	struct rf_node *node;
 	int error;
 
 	memset(e, 0, sizeof(*e));
-	memset(&va, 0, sizeof(va));
-	if ((error = rf_k->getattr(vp, &va)) != 0) {
-		rf_k->vrele(vp);
-		return error;
+	if (va == NULL) {
+		memset(&got, 0, sizeof(got));
+		if ((error = rf_k->getattr(vp, &got)) != 0) {
+			rf_k->vrele(vp);
+			return error;
+		}
+		va = &got;
 	}
 	/* Consumes vp; NULL: no memory for a new node (memlimit). */
 	if ((node = rf_node_lookup(b, vp, &e->ino)) == NULL) {
@@ -123,7 +126,7 @@ rf_entry_fill(struct rf_bridge *b, struct vnode *vp,
 		return ENOMEM;
 	}
 	e->generation = node->n_generation;
-	rf_vattr_to_stat(&va, &e->attr);
+	rf_vattr_to_stat(va, &e->attr);
 	e->attr_timeout = b->b_opts->attr_timeout;
 	e->entry_timeout = b->b_opts->entry_timeout;
 	if (nodep != NULL)

@@ -14,7 +14,8 @@
  * and the next READDIR resumes at it); (2) with the directory unlocked,
  * readdirplus looks every name up (one FUSE lookup each, except "." and
  * ".." which are sent without a node, as the kernel does not count them)
- * and the reply is built.
+ * and the reply is built.  The names are looked up in one call
+ * (rf_k->lookupv: one round trip in split mode), attributes included.
  *
  * Valid replies: open or err; buf or err; err.
  */
@@ -88,22 +89,82 @@ ll_is_dot(const char *name)
 	return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
 }
 
+/* The looked-up names of a readdirplus reply. */
+struct ll_plus {
+	const char	**names;	/* the names looked up */
+	struct vnode	**vps;
+	struct vattr	*vas;
+	int		*errors;
+	size_t		 n;		/* entries of the above */
+	size_t		 next;		/* the next one to use */
+};
+
+/*
+ * Look up every name of D but "." and ".." (which are sent without a
+ * node, as the kernel does not count them).  => 0 or ENOMEM; a failed
+ * lookup only leaves its entry bare.
+ */
+static int
+ll_plus_lookup(struct vnode *dvp, const struct ll_dirbuf *d,
+    struct ll_plus *p)
+{
+	const char *name;
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	p->names = malloc(d->nents * sizeof(*p->names));
+	p->vps = malloc(d->nents * sizeof(*p->vps));
+	p->vas = malloc(d->nents * sizeof(*p->vas));
+	p->errors = malloc(d->nents * sizeof(*p->errors));
+	if (p->names == NULL || p->vps == NULL || p->vas == NULL ||
+	    p->errors == NULL)
+		return ENOMEM;
+	for (i = 0; i < d->nents; i++) {
+		name = d->names + d->ents[i].d_nameoff;
+		if (!ll_is_dot(name))
+			p->names[p->n++] = name;
+	}
+	if (p->n > 0 && rf_k->lookupv(dvp, p->n, p->names, p->vps, p->vas,
+	    p->errors) != 0)
+		p->n = 0;		/* every entry bare */
+	return 0;
+}
+
+static void
+ll_plus_free(struct ll_plus *p)
+{
+
+	/* Lookups left unused (a reply cut short): give them back. */
+	for (; p->next < p->n; p->next++)
+		if (p->errors[p->next] == 0)
+			rf_k->vrele(p->vps[p->next]);
+	free(p->names);
+	free(p->vps);
+	free(p->vas);
+	free(p->errors);
+}
+
 /*
  * Build the readdirplus entry for NAME: a looked-up node, or, for "."
  * and ".." and names that vanished meanwhile, the bare name.
  */
 static void
-ll_dir_plus_entry(struct rf_bridge *b, struct vnode *dvp,
+ll_dir_plus_entry(struct rf_bridge *b, struct ll_plus *p,
     const struct ll_dent *de, const char *name,
     struct fuse_entry_param *e, struct rf_node **taken, size_t *ntakenp)
 {
-	struct vnode *vp;
 	struct rf_node *node;
+	size_t k;
 
-	if (!ll_is_dot(name) && rf_k->lookup(dvp, name, &vp) == 0 &&
-	    rf_entry_fill(b, vp, e, &node) == 0) {
-		taken[(*ntakenp)++] = node;
-		return;
+	if (!ll_is_dot(name) && p->next < p->n &&
+	    p->names[p->next] == name) {
+		k = p->next++;
+		/* rf_entry_fill consumes the reference */
+		if (p->errors[k] == 0 && rf_entry_fill(b, p->vps[k],
+		    &p->vas[k], e, &node) == 0) {
+			taken[(*ntakenp)++] = node;
+			return;
+		}
 	}
 	memset(e, 0, sizeof(*e));
 	e->attr.st_ino = de->d_ino;
@@ -120,6 +181,7 @@ ll_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct fuse_entry_param e;
 	struct stat st;
 	struct rf_node **taken = NULL;
+	struct ll_plus lp;
 	uint64_t cookie = (uint64_t)off;
 	char *buf = NULL, *p;
 	size_t rem, n, i, ntaken = 0;
@@ -128,6 +190,7 @@ ll_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	int error;
 
 	memset(&d, 0, sizeof(d));
+	memset(&lp, 0, sizeof(lp));
 	d.req = req;
 	d.plus = plus;
 	d.limit = size;
@@ -153,7 +216,8 @@ ll_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, ENOMEM);
 		goto out;
 	}
-	if (plus && (taken = malloc(d.nents * sizeof(*taken))) == NULL) {
+	if (plus && ((taken = malloc(d.nents * sizeof(*taken))) == NULL ||
+	    ll_plus_lookup(dvp, &d, &lp) != 0)) {
 		fuse_reply_err(req, ENOMEM);
 		goto out;
 	}
@@ -163,7 +227,7 @@ ll_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		de = &d.ents[i];
 		name = d.names + de->d_nameoff;
 		if (plus) {
-			ll_dir_plus_entry(b, dvp, de, name, &e, taken,
+			ll_dir_plus_entry(b, &lp, de, name, &e, taken,
 			    &ntaken);
 			n = fuse_add_direntry_plus(req, p, rem, name, &e,
 			    (off_t)de->d_next);
@@ -186,6 +250,7 @@ ll_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 
 out:
+	ll_plus_free(&lp);
 	free(taken);
 	free(buf);
 	free(d.ents);
@@ -218,7 +283,7 @@ ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct rf_file *f;
 	int error;
 
-	if ((error = rf_k->open(vp, fi->flags)) != 0) {
+	if ((error = rf_k->open(vp, fi->flags, NULL)) != 0) {
 		fuse_reply_err(req, error);
 		return;
 	}

@@ -25,11 +25,12 @@ ll_do_lookup(struct rf_bridge *b, fuse_ino_t parent, const char *name,
     struct fuse_entry_param *e, struct rf_node **nodep)
 {
 	struct vnode *vp;
+	struct vattr va;
 	int error;
 
-	error = rf_k->lookup(rf_ino_vp(b, parent), name, &vp);
-	if (error == 0)
-		error = rf_entry_fill(b, vp, e, nodep);	/* consumes vp */
+	error = rf_k->lookup(rf_ino_vp(b, parent), name, &vp, &va);
+	if (error == 0)		/* rf_entry_fill consumes vp */
+		error = rf_entry_fill(b, vp, &va, e, nodep);
 	return error;
 }
 
@@ -78,16 +79,19 @@ ll_forget_multi(fuse_req_t req, size_t count,
 	fuse_reply_none(req);
 }
 
-/* Reply to an operation that created VP (or failed with ERROR). */
+/*
+ * Reply to an operation that created VP with attributes VA (or failed
+ * with ERROR).
+ */
 static void
 ll_reply_new(struct rf_bridge *b, fuse_req_t req, int error,
-    struct vnode *vp)
+    struct vnode *vp, const struct vattr *va)
 {
 	struct fuse_entry_param e;
 	struct rf_node *node;
 
 	if (error == 0)		/* rf_entry_fill consumes vp */
-		error = rf_entry_fill(b, vp, &e, &node);
+		error = rf_entry_fill(b, vp, va, &e, &node);
 	if (error != 0) {
 		fuse_reply_err(req, error);
 		return;
@@ -102,14 +106,15 @@ ll_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	struct rf_cred c;
 	struct rf_bridge *b = rf_req_begin(req, &c);
 	struct vnode *vp = NULL;
+	struct vattr va;
 	uint32_t m;
 	int error;
 
 	m = (mode & S_IFMT) | (mode & 07777 & ~c.c_umask);
 	if ((mode & S_IFMT) == 0)
 		m |= S_IFREG;
-	error = rf_k->mknod(rf_ino_vp(b, parent), name, m, rdev, &vp);
-	ll_reply_new(b, req, error, vp);
+	error = rf_k->mknod(rf_ino_vp(b, parent), name, m, rdev, &vp, &va);
+	ll_reply_new(b, req, error, vp, &va);
 }
 
 void
@@ -118,11 +123,12 @@ ll_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 	struct rf_cred c;
 	struct rf_bridge *b = rf_req_begin(req, &c);
 	struct vnode *vp = NULL;
+	struct vattr va;
 	int error;
 
 	error = rf_k->mkdir(rf_ino_vp(b, parent), name,
-	    mode & 07777 & ~c.c_umask, &vp);
-	ll_reply_new(b, req, error, vp);
+	    mode & 07777 & ~c.c_umask, &vp, &va);
+	ll_reply_new(b, req, error, vp, &va);
 }
 
 void
@@ -131,10 +137,11 @@ ll_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 {
 	struct rf_bridge *b = rf_req_begin(req, NULL);
 	struct vnode *vp = NULL;
+	struct vattr va;
 	int error;
 
-	error = rf_k->symlink(rf_ino_vp(b, parent), name, link, &vp);
-	ll_reply_new(b, req, error, vp);
+	error = rf_k->symlink(rf_ino_vp(b, parent), name, link, &vp, &va);
+	ll_reply_new(b, req, error, vp, &va);
 }
 
 void
@@ -143,12 +150,13 @@ ll_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 {
 	struct rf_bridge *b = rf_req_begin(req, NULL);
 	struct vnode *vp = rf_ino_vp(b, ino);
+	struct vattr va;
 	int error;
 
-	error = rf_k->link(vp, rf_ino_vp(b, newparent), newname);
+	error = rf_k->link(vp, rf_ino_vp(b, newparent), newname, &va);
 	if (error == 0)
 		rf_k->vref(vp);	/* for rf_entry_fill to consume */
-	ll_reply_new(b, req, error, vp);
+	ll_reply_new(b, req, error, vp, &va);
 }
 
 void
@@ -196,40 +204,33 @@ ll_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	struct rf_bridge *b = rf_req_begin(req, &c);
 	struct vnode *dvp = rf_ino_vp(b, parent);
 	struct vnode *vp = NULL;
+	struct vattr va;
 	struct fuse_entry_param e;
 	struct rf_node *node;
-	bool created = true;
 	int oflags, error;
 
 	oflags = fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY);
+	/*
+	 * Created and opened in one call; either way VP then carries two
+	 * references: the entry's and the open file's.
+	 */
 	error = rf_k->create(dvp, name,
-	    S_IFREG | (mode & 07777 & ~c.c_umask), &vp);
-	if (error == EEXIST && (fi->flags & O_EXCL) == 0) {
-		created = false;
-		error = rf_k->lookup(dvp, name, &vp);
-	}
+	    S_IFREG | (mode & 07777 & ~c.c_umask), oflags, &vp, &va);
+	if (error == EEXIST && (fi->flags & O_EXCL) == 0 &&
+	    (error = rf_k->lookup(dvp, name, &vp, NULL)) == 0 &&
+	    (error = rf_k->open(vp, oflags, &va)) != 0)
+		rf_k->vrele(vp);
 	if (error != 0)
 		goto out_err;
 
-	if (created) {
-		error = rf_k->open_created(vp, oflags);
-	} else {
-		error = rf_k->open(vp, oflags);
-	}
-	if (error != 0) {
-		rf_k->vrele(vp);
-		goto out_err;
-	}
-	rf_k->vref(vp);	/* kept until the entry is built */
-	if ((error = rf_entry_fill(b, vp, &e, &node)) != 0) {
+	/* No node yet, no page cache to keep: a new (or raced) file. */
+	if ((error = rf_file_setup(b, NULL, vp, oflags, &va, fi)) != 0) {
 		(void)rf_k->close(vp, oflags);
 		rf_k->vrele(vp);
 		goto out_err;
 	}
-	rf_k->vrele(vp);	/* the node holds one */
-	if ((error = rf_file_setup(b, node, oflags, fi)) != 0) {
-		(void)rf_k->close(node->n_vp, oflags);
-		rf_node_forget(b, node, 1);
+	if ((error = rf_entry_fill(b, vp, &va, &e, &node)) != 0) {
+		rf_file_abort(b, fi);	/* the entry's ref is gone */
 		goto out_err;
 	}
 	if (fuse_reply_create(req, &e, fi) != 0) {

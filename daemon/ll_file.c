@@ -30,17 +30,15 @@
 #define LL_READ_SEGS	16
 
 int
-rf_file_setup(struct rf_bridge *b, struct rf_node *node, int oflags,
-    struct fuse_file_info *fi)
+rf_file_setup(struct rf_bridge *b, struct rf_node *node, struct vnode *vp,
+    int oflags, const struct vattr *va, struct fuse_file_info *fi)
 {
 	struct rf_file *f;
-	struct vattr va;
 
-	if ((f = rf_file_new(b, node->n_vp, oflags)) == NULL)
+	if ((f = rf_file_new(b, vp, oflags)) == NULL)
 		return ENOMEM;
-	memset(&va, 0, sizeof(va));
-	if (rf_k->getattr(node->n_vp, &va) == 0 && va.va_type == VREG)
-		fi->keep_cache = rf_node_open_keepcache(b, node, &va);
+	if (node != NULL && va->va_type == VREG)
+		fi->keep_cache = rf_node_open_keepcache(b, node, va);
 	else
 		fi->keep_cache = 0;
 	fi->direct_io = 0;
@@ -63,15 +61,17 @@ ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct rf_bridge *b = rf_req_begin(req, NULL);
 	struct rf_node *node = rf_node_get(b, ino);
+	struct vattr va;
 	int error;
 
-	if ((error = rf_k->open(node->n_vp, fi->flags)) != 0) {
+	if ((error = rf_k->open(node->n_vp, fi->flags, &va)) != 0) {
 		fuse_reply_err(req, error);
 		return;
 	}
 	if (fi->flags & O_TRUNC)
 		rf_node_datachanged(node);
-	if ((error = rf_file_setup(b, node, fi->flags, fi)) != 0) {
+	if ((error = rf_file_setup(b, node, node->n_vp, fi->flags, &va,
+	    fi)) != 0) {
 		(void)rf_k->close(node->n_vp, fi->flags);
 		fuse_reply_err(req, error);
 		return;

@@ -18,9 +18,10 @@
  *   - A node holds exactly one vnode reference, whatever its nlookup.
  *     The reference is dropped when nlookup reaches zero; the root's only
  *     at rf_nodes_fini().
- *   - An open handle (struct rf_file) holds a vnode reference of its own:
- *     the kernel queues RELEASE asynchronously and the FORGET of the same
- *     inode may be handled first, by another thread.
+ *   - An open handle (struct rf_file) holds a vnode reference of its own
+ *     (the one rf_k's open takes, given back by its close): the kernel
+ *     queues RELEASE asynchronously and the FORGET of the same inode may
+ *     be handled first, by another thread.
  *   - The kernel forgets nothing at unmount, so rf_nodes_fini() releases
  *     every node, and closes the handles whose release never came.
  *
@@ -168,8 +169,7 @@ rf_nodes_fini(struct rf_bridge *b)
 		if (f->f_next != NULL)
 			f->f_next->f_prevp = &b->files;
 		pthread_mutex_unlock(&b->files_lock);
-		(void)rf_k->close(f->f_vp, f->f_oflags);
-		rf_k->vrele(f->f_vp);
+		(void)rf_k->close(f->f_vp, f->f_oflags); /* and its ref */
 		free(f);
 		nfiles++;
 		pthread_mutex_lock(&b->files_lock);
@@ -347,8 +347,7 @@ rf_file_new(struct rf_bridge *b, struct vnode *vp, int oflags)
 
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return NULL;
-	rf_k->vref(vp);
-	f->f_vp = vp;
+	f->f_vp = vp;		/* the open's reference */
 	f->f_oflags = oflags;
 	pthread_mutex_lock(&b->files_lock);
 	f->f_next = b->files;
@@ -369,6 +368,5 @@ rf_file_free(struct rf_bridge *b, struct rf_file *f)
 	if (f->f_next != NULL)
 		f->f_next->f_prevp = f->f_prevp;
 	pthread_mutex_unlock(&b->files_lock);
-	rf_k->vrele(f->f_vp);
-	free(f);
+	free(f);		/* the close released f_vp */
 }

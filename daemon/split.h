@@ -25,12 +25,12 @@ struct rf_split_conf {
 	uint32_t	 lrumax;
 	uint32_t	 mount_uid;	/* vfs_mount()'s credential */
 	uint32_t	 mount_gid;
-	unsigned	 nworkers;	/* child worker threads */
+	unsigned	 nworkers;	/* concurrent calls (channels) */
 	double		 timeout;	/* seconds a request may take */
 	bool		 detach;	/* child: stdio to /dev/null */
 	/*
 	 * Enter the sandbox in the child, after the mount, keeping the
-	 * NKEEP descriptors in KEEP open (the socket and the kernel's).
+	 * NKEEP descriptors in KEEP open (the channels and the kernel's).
 	 * => 0, or an errno with a message in ERR.
 	 */
 	int		(*enter)(void *arg, const int *keep, unsigned nkeep,
@@ -65,10 +65,11 @@ int	rf_split_unmount(void);
 bool	rf_split_dead(void);
 
 /*
- * split_server.c: the child's life, after fork; SOCK is its end of the
- * socket pair, PPID the front end's pid.  Never returns.
+ * split_server.c: the child's life, after fork; SOCKS are its ends of
+ * the NSOCK channels (socket pairs; the first carries the mount
+ * report), PPID the front end's pid.  Never returns.
  */
-void	rf_split_child_main(const struct rf_split_conf *c, int sock,
-	    pid_t ppid) __attribute__((noreturn));
+void	rf_split_child_main(const struct rf_split_conf *c, const int *socks,
+	    unsigned nsock, pid_t ppid) __attribute__((noreturn));
 
 #endif /* RF_SPLIT_H */

@@ -1,34 +1,64 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * split_client.c -- the FUSE front end's side of -o sandbox=split
- * (design: split_proto.h): starting the child, the client stubs of
- * rf_kops_split, the reply reader, the time limit, and the final
- * unmount.
+ * (design: split_proto.h): starting the child, the transport under the
+ * client stubs of rf_kops_split (split_stubs.c), the time limit, the
+ * death of the child, and the final unmount.
  *
- * A call: the FUSE thread puts a struct sc_call (on its stack) on the
- * pending list with a fresh id, sends the request, and sleeps on the
- * call's condition variable until the reader thread has copied the
- * reply into it, the child is declared dead, or the deadline passes
- * (which declares the child dead).  The reader copies reply data
- * straight into the caller's buffer; while it does (c_filling) the
- * caller does not leave, even when the child dies meanwhile.
+ * Channels.  The front end talks to the child over socket pairs
+ * (channels): one per concurrent caller (nworkers, at most SC_MAXCHAN)
+ * and the post channel; the child runs one worker thread per channel.
+ * A free channel sits on a stack (LIFO: at low load the same channel,
+ * and so the same child thread, serves every call).  A call takes a
+ * channel (waiting if all are in use, which only more callers than
+ * channels cause), sends the request, reads the reply on the same
+ * channel in the calling thread -- reply data goes straight into the
+ * caller's buffer -- and puts the channel back.  A round trip thus
+ * wakes two threads, the child's worker and then the caller, and costs
+ * one sendmsg and (usually) one readv.
  *
- * Locking: sc.lock protects the pending list, sc.next_id, sc.dead and
- * every call's c_done, c_filling, c_rep; sc.sendlock serialises whole
- * messages on the socket.  Lock order: sc.lock, then sc.sendlock is
- * never taken with sc.lock held.
+ * One-way messages (rf_sc_post: VREF, VRELE) all go on the post
+ * channel, under a send lock, and the sender does not wait.  Its one
+ * worker in the child handles them in the order they were sent, which
+ * keeps a handle's count right: a file's VREF at open and its VRELE at
+ * release, posted by two threads one after the other, must not be
+ * handled the other way round (the count would drop to zero in between
+ * and the handle be gone), as they could be on two channels served by
+ * two workers.  Their order against calls does not matter: the front
+ * end posts only for a handle it holds a reference on, and uses only
+ * handles it holds one on.
+ *
+ * Time limit: every channel has SO_RCVTIMEO = split_timeout, so a
+ * plain call's read gives up by itself; a call with its own limit
+ * (unmount: 10x) polls until its deadline.  A send blocked for
+ * split_timeout (SO_SNDTIMEO) fails too.
+ *
+ * Death: a missed deadline, EOF, a failed send or a malformed reply on
+ * any channel declares the child dead, once (sc_die): it is killed,
+ * every channel is shut down so that every caller blocked in a read
+ * wakes up, waiters for a channel wake up, and every call from then on
+ * fails with EIO at once.  A channel shut down stays open (no reuse of
+ * its number) until rf_split_unmount closes it.  The child's exit after
+ * answering UNMOUNT is no death: rf_split_unmount marks it dead quietly.
+ *
+ * Locking: sc.lock protects sc.dead and the free stack (sc.free,
+ * sc.nfree); sc.cv signals a channel put back, or the death.  A channel
+ * taken from the stack is its caller's alone until put back: no lock is
+ * held while sending or reading.  sc.postlock serialises whole messages
+ * on the post channel.
  *
  * Exports: rf_sc_call, rf_sc_post, rf_sc_imgfd, rf_split_start,
- * rf_split_unmount,
- * rf_split_dead.
+ * rf_split_unmount, rf_split_dead.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
@@ -38,68 +68,56 @@
 #include "split.h"
 #include "split_priv.h"
 
-/* One request in flight. */
-struct sc_call {
-	uint64_t	 c_id;		/* const */
-	pthread_cond_t	 c_cv;
-	bool		 c_done;	/* sc.lock: c_rep is the reply */
-	bool		 c_filling;	/* sc.lock: reader fills c_buf */
-	struct rf_sp_rep c_rep;		/* sc.lock */
-	void		*c_buf;		/* const: reply data */
-	size_t		 c_bufsz;	/* const */
-	struct sc_call	*c_next;	/* sc.lock */
-};
+/*
+ * Most channels: each is two descriptors here and a thread (with a
+ * 1 MiB stack) in the child; more concurrent callers wait their turn.
+ */
+#define SC_MAXCHAN	128
 
 static struct {
-	int		 fd;		/* const; -1 = none */
+	int		*fds;		/* const: our ends, nchan */
+	unsigned	 nchan;		/* const after start */
+	unsigned	 npost;		/* const: index of the post channel */
+	pthread_mutex_t	 postlock;	/* whole messages on the post channel */
 	pid_t		 pid;		/* const after start */
 	int		 imgfd;		/* SOURCE, read-only */
 	double		 timeout;	/* const after start */
 	pthread_mutex_t	 lock;
-	pthread_mutex_t	 sendlock;
-	pthread_condattr_t cvattr;	/* CLOCK_MONOTONIC */
-	struct sc_call	*pending;	/* lock */
-	uint64_t	 next_id;	/* lock */
+	pthread_cond_t	 cv;		/* a channel is free, or dead */
+	int		*free;		/* lock: stack of free channels */
+	unsigned	 nfree;		/* lock */
+	uint64_t	 next_id;	/* atomic */
 	bool		 dead;		/* lock */
-	bool		 stopping;	/* lock: the child may exit now */
-	pthread_t	 reader;
-	bool		 reader_up;
 } sc = {
-	.fd = -1,
 	.pid = -1,
 	.imgfd = -1,
 	.lock = PTHREAD_MUTEX_INITIALIZER,
-	.sendlock = PTHREAD_MUTEX_INITIALIZER,
+	.cv = PTHREAD_COND_INITIALIZER,
+	.postlock = PTHREAD_MUTEX_INITIALIZER,
 };
 
 /*
- * Declare the child dead (once): kill it, cut the socket, wake every
- * waiter.  Called with sc.lock held.
+ * Declare the child dead (once): kill it, cut every channel, wake every
+ * waiter.  WHY NULL: quietly (it exited after answering UNMOUNT).
+ * Called with sc.lock held.
  */
 static void
 sc_die_locked(const char *why)
 {
-	struct sc_call *c;
+	unsigned i;
 
 	if (sc.dead)
 		return;
 	sc.dead = true;
-	if (sc.stopping) {
-		/* Quiet if it answered the unmount and exited. */
-		for (c = sc.pending; c != NULL && c->c_done; c = c->c_next)
-			continue;
-		if (c == NULL)
-			why = NULL;
-	}
-	if (why != NULL)
+	if (why != NULL) {
 		rf_log(LOG_ERR, "sandbox child %ld: %s; killed, every "
 		    "request now fails with EIO", (long)sc.pid, why);
-	if (why != NULL && sc.pid > 0)
-		(void)kill(sc.pid, SIGKILL);
-	if (sc.fd != -1)
-		(void)shutdown(sc.fd, SHUT_RDWR);
-	for (c = sc.pending; c != NULL; c = c->c_next)
-		pthread_cond_signal(&c->c_cv);
+		if (sc.pid > 0)
+			(void)kill(sc.pid, SIGKILL);
+	}
+	for (i = 0; i < sc.nchan; i++)
+		(void)shutdown(sc.fds[i], SHUT_RDWR);
+	pthread_cond_broadcast(&sc.cv);
 }
 
 static void
@@ -122,78 +140,57 @@ rf_split_dead(void)
 	return d;
 }
 
-/* Throw away LEN bytes of the stream.  => 0 or an errno. */
+/* Take a free channel.  => its index, or -1 if the child is dead. */
 static int
-sc_skip(size_t len)
+sc_take(void)
 {
-	char scratch[4096];
-	size_t n;
-	int error;
+	int ch = -1;
 
-	while (len > 0) {
-		n = len < sizeof(scratch) ? len : sizeof(scratch);
-		if ((error = rf_sp_readn(sc.fd, scratch, n)) != 0)
-			return error;
-		len -= n;
-	}
-	return 0;
+	pthread_mutex_lock(&sc.lock);
+	while (!sc.dead && sc.nfree == 0)
+		pthread_cond_wait(&sc.cv, &sc.lock);
+	if (!sc.dead)
+		ch = sc.free[--sc.nfree];
+	pthread_mutex_unlock(&sc.lock);
+	return ch;
 }
 
-/* The reply reader: routes each reply to its call by id. */
-static void *
-sc_reader(void *arg)
+/* Put channel CH back. */
+static void
+sc_put(int ch)
 {
-	struct rf_sp_hdr h;
-	struct rf_sp_rep rep;
-	struct sc_call *c;
-	const char *why = "protocol error";
-	size_t dlen;
-	int error;
 
-	(void)arg;
-	for (;;) {
-		if ((error = rf_sp_readn(sc.fd, &h, sizeof(h))) != 0) {
-			why = error == EPIPE ? "exited or crashed" :
-			    "socket error";
-			break;
-		}
-		if (h.h_len < sizeof(rep) || h.h_len > RF_SP_MAXMSG)
-			break;
-		if ((error = rf_sp_readn(sc.fd, &rep, sizeof(rep))) != 0) {
-			why = "exited or crashed";
-			break;
-		}
-		dlen = h.h_len - sizeof(rep);
-		if (rep.rep_datalen != dlen)
-			break;
-		pthread_mutex_lock(&sc.lock);
-		for (c = sc.pending; c != NULL; c = c->c_next)
-			if (c->c_id == h.h_id)
-				break;
-		if (c == NULL || c->c_done || dlen > c->c_bufsz) {
-			pthread_mutex_unlock(&sc.lock);
-			if (c == NULL && sc_skip(dlen) == 0)
-				continue;	/* a call that gave up */
-			break;
-		}
-		c->c_filling = true;
-		pthread_mutex_unlock(&sc.lock);
-		error = dlen > 0 ? rf_sp_readn(sc.fd, c->c_buf, dlen) : 0;
-		pthread_mutex_lock(&sc.lock);
-		c->c_filling = false;
-		if (error == 0) {
-			c->c_rep = rep;
-			c->c_done = true;
-		}
-		pthread_cond_signal(&c->c_cv);
-		pthread_mutex_unlock(&sc.lock);
-		if (error != 0) {
-			why = "exited or crashed";
-			break;
-		}
+	pthread_mutex_lock(&sc.lock);
+	sc.free[sc.nfree++] = ch;
+	pthread_cond_signal(&sc.cv);
+	pthread_mutex_unlock(&sc.lock);
+}
+
+/* Why a send failed, for the log. */
+static const char *
+sc_send_why(int error)
+{
+
+	return error == EAGAIN || error == EWOULDBLOCK ?
+	    "stopped reading requests" : "socket error";
+}
+
+/* Why a read failed, for the log. */
+static const char *
+sc_recv_why(int error)
+{
+
+	switch (error) {
+	case ETIMEDOUT:
+		return "a request was not answered in time";
+	case EPIPE:
+	case ECONNRESET:
+		return "exited or crashed";
+	case EPROTO:
+		return "protocol error";
+	default:
+		return "socket error";
 	}
-	sc_die(why);
-	return NULL;
 }
 
 static void
@@ -214,6 +211,135 @@ sc_deadline(double secs, struct timespec *ts)
 }
 
 /*
+ * Wait until FD is readable or DEADLINE passes.
+ * => 0 (readable, or EOF/error to be seen by the read), ETIMEDOUT.
+ */
+static int
+sc_poll(int fd, const struct timespec *deadline)
+{
+	struct pollfd p;
+	struct timespec now;
+	long long ms;
+	int n;
+
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
+		    (deadline->tv_nsec - now.tv_nsec) / 1000000;
+		if (ms <= 0)
+			return ETIMEDOUT;
+		p.fd = fd;
+		p.events = POLLIN;
+		p.revents = 0;
+		n = poll(&p, 1, ms > 1000000 ? 1000000 : (int)ms);
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return 0;	/* let the read report it */
+	}
+}
+
+/*
+ * Read the reply to request ID (operation OP) on FD: the header and
+ * *REP, and the data straight into BUF (BUFSZ bytes at most); usually
+ * one readv.  Nothing else can be on the channel: a reply is the only
+ * thing the child sends on it, and only when asked.  DEADLINE NULL: the
+ * channel's SO_RCVTIMEO (split_timeout) is the limit.
+ * => 0; ETIMEDOUT, EPIPE at EOF, EPROTO on a malformed reply, or
+ *    another errno: each of them is the child's death.
+ */
+static int
+sc_recv(int fd, uint64_t id, uint32_t op, void *buf, size_t bufsz,
+    const struct timespec *deadline, struct rf_sp_rep *rep)
+{
+	struct rf_sp_hdr h;
+	struct iovec iov[3], *v = iov;
+	const size_t fixed = sizeof(h) + sizeof(*rep);
+	size_t got = 0, want = 0, n;
+	ssize_t r;
+	int nv, error;
+
+	iov[0].iov_base = &h;
+	iov[0].iov_len = sizeof(h);
+	iov[1].iov_base = rep;
+	iov[1].iov_len = sizeof(*rep);
+	iov[2].iov_base = buf;
+	iov[2].iov_len = bufsz;
+	nv = buf != NULL && bufsz > 0 ? 3 : 2;
+	for (;;) {
+		if (deadline != NULL && (error = sc_poll(fd, deadline)) != 0)
+			return error;
+		r = readv(fd, v, nv);
+		if (r == 0)
+			return EPIPE;
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				return errno;
+			if (deadline == NULL)
+				return ETIMEDOUT;
+			continue;
+		}
+		got += (size_t)r;
+		for (n = (size_t)r; nv > 0 && n >= v->iov_len; nv--, v++)
+			n -= v->iov_len;
+		if (nv > 0) {
+			v->iov_base = (char *)v->iov_base + n;
+			v->iov_len -= n;
+		}
+		if (want == 0 && got >= fixed) {
+			if (h.h_id != id || h.h_op != op ||
+			    h.h_len < sizeof(*rep) ||
+			    h.h_len - sizeof(*rep) > bufsz ||
+			    rep->rep_datalen != h.h_len - sizeof(*rep))
+				return EPROTO;
+			want = sizeof(h) + h.h_len;
+		}
+		if (want != 0 && got >= want)
+			return got == want ? 0 : EPROTO;
+		if (nv == 0)
+			return EPROTO;	/* more than fits: cannot be */
+	}
+}
+
+/* Fill REQ and IOV from A.  => 0, or EINVAL/ENAMETOOLONG. */
+static int
+sc_pack(const struct rf_sc_args *a, struct rf_sp_req *req,
+    struct iovec *iov)
+{
+
+	memset(req, 0, sizeof(*req));
+	req->req_uid = rf_sc_cred.uid;
+	req->req_gid = rf_sc_cred.gid;
+	req->req_ngroups = rf_sc_cred.ngroups <= RF_SP_NGROUPS ?
+	    rf_sc_cred.ngroups : RF_SP_NGROUPS;
+	memcpy(req->req_groups, rf_sc_cred.groups,
+	    req->req_ngroups * sizeof(uint32_t));
+	req->req_vp = a->vp;
+	req->req_vp2 = a->vp2;
+	memcpy(req->req_a, a->a, sizeof(req->req_a));
+	req->req_namelen = a->name != NULL ?
+	    (uint32_t)strnlen(a->name, 8192) + 1 : 0;
+	req->req_name2len = a->name2 != NULL ?
+	    (uint32_t)strnlen(a->name2, 16384) + 1 : 0;
+	if (a->datalen > RF_SP_MAXDATA)
+		return EINVAL;
+	if (req->req_namelen > 4096 || req->req_name2len > 8192)
+		return ENAMETOOLONG;
+	req->req_datalen = (uint32_t)a->datalen;
+	iov[0].iov_base = req;
+	iov[0].iov_len = sizeof(*req);
+	iov[1].iov_base = (void *)(uintptr_t)a->name;
+	iov[1].iov_len = req->req_namelen;
+	iov[2].iov_base = (void *)(uintptr_t)a->name2;
+	iov[2].iov_len = req->req_name2len;
+	iov[3].iov_base = (void *)(uintptr_t)a->data;
+	iov[3].iov_len = a->datalen;
+	return 0;
+}
+
+/*
  * Send A and wait for the answer.
  * => the operation's error (0 or a positive errno) with *REP filled, or
  *    EIO if the child is dead or dies meanwhile.
@@ -222,82 +348,54 @@ int
 rf_sc_call(const struct rf_sc_args *a, struct rf_sp_rep *rep)
 {
 	struct rf_sp_req req;
-	struct sc_call call, **pp;
 	struct iovec iov[4];
 	struct timespec deadline;
-	int error, r;
+	uint64_t id;
+	int ch, fd, error;
 
 	memset(rep, 0, sizeof(*rep));
-	memset(&req, 0, sizeof(req));
-	req.req_uid = rf_sc_cred.uid;
-	req.req_gid = rf_sc_cred.gid;
-	req.req_ngroups = rf_sc_cred.ngroups;
-	memcpy(req.req_groups, rf_sc_cred.groups,
-	    rf_sc_cred.ngroups * sizeof(uint32_t));
-	req.req_vp = a->vp;
-	req.req_vp2 = a->vp2;
-	memcpy(req.req_a, a->a, sizeof(req.req_a));
-	req.req_namelen = a->name != NULL ? (uint32_t)strlen(a->name) + 1 : 0;
-	req.req_name2len = a->name2 != NULL ?
-	    (uint32_t)strlen(a->name2) + 1 : 0;
-	req.req_datalen = (uint32_t)a->datalen;
-	iov[0].iov_base = &req;
-	iov[0].iov_len = sizeof(req);
-	iov[1].iov_base = (void *)(uintptr_t)a->name;
-	iov[1].iov_len = req.req_namelen;
-	iov[2].iov_base = (void *)(uintptr_t)a->name2;
-	iov[2].iov_len = req.req_name2len;
-	iov[3].iov_base = (void *)(uintptr_t)a->data;
-	iov[3].iov_len = a->datalen;
-	if (a->datalen > RF_SP_MAXDATA || req.req_namelen > 4096 ||
-	    req.req_name2len > 8192)
-		return a->datalen > RF_SP_MAXDATA ? EINVAL : ENAMETOOLONG;
-
-	memset(&call, 0, sizeof(call));
-	pthread_cond_init(&call.c_cv, &sc.cvattr);
-	call.c_buf = a->rbuf;
-	call.c_bufsz = a->rbuf != NULL ? a->rbufsz : 0;
-	pthread_mutex_lock(&sc.lock);
-	if (sc.dead) {
-		pthread_mutex_unlock(&sc.lock);
-		pthread_cond_destroy(&call.c_cv);
-		return EIO;
+	if (RF_SP_ONEWAY(a->op)) {
+		rf_sc_post(a);
+		return rf_split_dead() ? EIO : 0;
 	}
-	call.c_id = ++sc.next_id;
-	call.c_next = sc.pending;
-	sc.pending = &call;
-	pthread_mutex_unlock(&sc.lock);
-
-	error = rf_sp_send(sc.fd, &sc.sendlock, a->op, call.c_id, iov, 4);
-	sc_deadline(a->timeout > 0 ? a->timeout : sc.timeout, &deadline);
-	pthread_mutex_lock(&sc.lock);
+	if ((error = sc_pack(a, &req, iov)) != 0)
+		return error;
+	if ((ch = sc_take()) == -1)
+		return EIO;
+	fd = sc.fds[ch];
+	id = __atomic_add_fetch(&sc.next_id, 1, __ATOMIC_RELAXED);
+	if ((error = rf_sp_send(fd, NULL, a->op, id, iov, 4)) != 0) {
+		sc_die(sc_send_why(error));
+		goto out_put;
+	}
+	if (a->timeout > 0)
+		sc_deadline(a->timeout, &deadline);
+	error = sc_recv(fd, id, a->op, a->rbuf, a->rbuf != NULL ?
+	    a->rbufsz : 0, a->timeout > 0 ? &deadline : NULL, rep);
 	if (error != 0)
-		sc_die_locked(error == EAGAIN ? "stopped reading requests" :
-		    "socket error");
-	while (!call.c_done && !sc.dead) {
-		r = pthread_cond_timedwait(&call.c_cv, &sc.lock, &deadline);
-		if (r == ETIMEDOUT && !call.c_done)
-			sc_die_locked("a request was not answered in time");
-	}
-	while (call.c_filling)
-		pthread_cond_wait(&call.c_cv, &sc.lock);
-	for (pp = &sc.pending; *pp != &call; pp = &(*pp)->c_next)
-		continue;
-	*pp = call.c_next;
-	pthread_mutex_unlock(&sc.lock);
-	pthread_cond_destroy(&call.c_cv);
-	if (!call.c_done)
+		sc_die(sc_recv_why(error));
+out_put:
+	sc_put(ch);
+	if (error != 0) {
+		memset(rep, 0, sizeof(*rep));
 		return EIO;
-	*rep = call.c_rep;
+	}
 	return rep->rep_error >= 0 ? rep->rep_error : EIO;
 }
 
 void
 rf_sc_post(const struct rf_sc_args *a)
 {
-	struct rf_sp_rep rep;
+	struct rf_sp_req req;
+	struct iovec iov[4];
+	int error;
 
-	(void)rf_sc_call(a, &rep);
+	if (sc_pack(a, &req, iov) != 0 || rf_split_dead())
+		return;
+	error = rf_sp_send(sc.fds[sc.npost], &sc.postlock, a->op,
+	    __atomic_add_fetch(&sc.next_id, 1, __ATOMIC_RELAXED), iov, 4);
+	if (error != 0)
+		sc_die(sc_send_why(error));
 }
 
 int
@@ -325,105 +423,159 @@ sc_reap(void)
 	return ws;
 }
 
+/* Close every channel and SOURCE; forget them. */
+static void
+sc_close_all(void)
+{
+	unsigned i;
+
+	for (i = 0; i < sc.nchan; i++)
+		if (sc.fds[i] != -1)
+			close(sc.fds[i]);
+	free(sc.fds);
+	free(sc.free);
+	sc.fds = sc.free = NULL;
+	sc.nchan = sc.nfree = 0;
+	if (sc.imgfd != -1)
+		close(sc.imgfd);
+	sc.imgfd = -1;
+}
+
+/* Set the time limit SECS (at least 1 ms) for OPT on FD. */
+static void
+sc_sockto(int fd, int opt, double secs)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)secs;
+	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
+	if (tv.tv_sec == 0 && tv.tv_usec == 0)
+		tv.tv_usec = 1000;
+	(void)setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv));
+}
+
+/*
+ * Read the mount report on channel 0 into INFO.
+ * => 0, or an errno with a message in ERR.
+ */
+static int
+sc_hello(struct rf_split_info *info, char *err, size_t errlen)
+{
+	struct rf_sp_hdr h;
+	struct rf_sp_rep rep;
+	size_t n;
+	int error, fd = sc.fds[0];
+
+	/* A mount may replay a journal: 10x the limit. */
+	sc_sockto(fd, SO_RCVTIMEO, sc.timeout * 10);
+	error = rf_sp_readn(fd, &h, sizeof(h));
+	if (error == 0 && (h.h_op != RF_SP_HELLO || h.h_len < sizeof(rep) ||
+	    h.h_len > sizeof(rep) + 4096))
+		error = EPROTO;
+	if (error == 0)
+		error = rf_sp_readn(fd, &rep, sizeof(rep));
+	if (error != 0) {
+		snprintf(err, errlen, "the sandboxed kernel %s",
+		    error == EAGAIN || error == EWOULDBLOCK ?
+		    "did not answer in time" : error == EPROTO ?
+		    "sent a bad report" : "died while mounting");
+		return error;
+	}
+	n = h.h_len - sizeof(rep);
+	if (rep.rep_error != 0) {
+		if (n >= errlen)
+			n = errlen - 1;
+		if (n > 0 && rf_sp_readn(fd, err, n) == 0)
+			err[n] = '\0';
+		else
+			snprintf(err, errlen, "%s", strerror(rep.rep_error));
+		return rep.rep_error > 0 ? rep.rep_error : EIO;
+	}
+	if (n != 0 || rep.rep_vp == 0) {
+		snprintf(err, errlen, "the sandboxed kernel: bad report");
+		return EPROTO;
+	}
+	info->root = (struct vnode *)(uintptr_t)rep.rep_vp;
+	info->mp = (struct mount *)(uintptr_t)rep.rep_r[0];
+	info->rdonly = rep.rep_r[1] != 0;
+	return 0;
+}
+
 int
 rf_split_start(const struct rf_split_conf *c, struct rf_split_info *info,
     char *err, size_t errlen)
 {
-	struct rf_sp_hdr h;
-	struct rf_sp_rep rep;
-	struct timeval tv;
-	size_t n;
-	int sv[2], error;
+	int *cfds = NULL, sv[2], error;
+	unsigned i, n;
 	pid_t pid, self;
 
 	memset(info, 0, sizeof(*info));
-	pthread_condattr_init(&sc.cvattr);
-	pthread_condattr_setclock(&sc.cvattr, CLOCK_MONOTONIC);
 	sc.timeout = c->timeout > 0 ? c->timeout : 30.0;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
-		error = errno;
-		snprintf(err, errlen, "socketpair: %s", strerror(error));
-		return error;
+	/* Channels for calls, and the post channel. */
+	n = (c->nworkers == 0 ? 1 : c->nworkers > SC_MAXCHAN ? SC_MAXCHAN :
+	    c->nworkers) + 1;
+	sc.npost = n - 1;
+	sc.fds = calloc(n, sizeof(*sc.fds));
+	sc.free = calloc(n, sizeof(*sc.free));
+	cfds = calloc(n, sizeof(*cfds));
+	if (sc.fds == NULL || sc.free == NULL || cfds == NULL) {
+		error = ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out_fds;
+	}
+	for (i = 0; i < n; i++) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+		    sv) == -1) {
+			error = errno;
+			snprintf(err, errlen, "socketpair: %s",
+			    strerror(error));
+			goto out_fds;
+		}
+		sc.fds[sc.nchan] = sv[0];
+		cfds[sc.nchan++] = sv[1];
 	}
 	fflush(NULL);
 	self = getpid();
 	if ((pid = fork()) == -1) {
 		error = errno;
 		snprintf(err, errlen, "fork: %s", strerror(error));
-		close(sv[0]);
-		close(sv[1]);
-		return error;
+		goto out_fds;
 	}
-	if (pid == 0) {
-		close(sv[0]);
-		rf_split_child_main(c, sv[1], self);
-	}
-	close(sv[1]);
-	sc.fd = sv[0];
+	if (pid == 0)
+		rf_split_child_main(c, cfds, n, self);	/* closes ours */
+	for (i = 0; i < n; i++)
+		close(cfds[i]);
+	free(cfds);
+	cfds = NULL;
 	sc.pid = pid;
-
-	/* The mount report; a mount may replay a journal: 10x the limit. */
-	tv.tv_sec = (time_t)(sc.timeout * 10);
-	tv.tv_usec = 0;
-	(void)setsockopt(sc.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	error = rf_sp_readn(sc.fd, &h, sizeof(h));
-	if (error == 0 && (h.h_op != RF_SP_HELLO || h.h_len < sizeof(rep) ||
-	    h.h_len > sizeof(rep) + 4096))
-		error = EPROTO;
-	if (error == 0)
-		error = rf_sp_readn(sc.fd, &rep, sizeof(rep));
-	if (error != 0) {
-		snprintf(err, errlen, "the sandboxed kernel %s",
-		    error == EAGAIN ? "did not answer in time" :
-		    "died while mounting");
+	if ((error = sc_hello(info, err, errlen)) != 0)
 		goto out_kill;
-	}
-	n = h.h_len - sizeof(rep);
-	if (rep.rep_error != 0) {
-		if (n >= errlen)
-			n = errlen - 1;
-		if (n > 0 && rf_sp_readn(sc.fd, err, n) == 0)
-			err[n] = '\0';
-		else
-			snprintf(err, errlen, "%s", strerror(rep.rep_error));
-		error = rep.rep_error > 0 ? rep.rep_error : EIO;
-		goto out_kill;
-	}
-	if (n != 0 || rep.rep_vp == 0) {
-		snprintf(err, errlen, "the sandboxed kernel: bad report");
-		error = EPROTO;
-		goto out_kill;
-	}
-	tv.tv_sec = 0;
-	(void)setsockopt(sc.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	/* A send blocked this long means the child stopped reading. */
-	tv.tv_sec = (time_t)sc.timeout;
-	tv.tv_usec = (suseconds_t)((sc.timeout - (double)tv.tv_sec) * 1e6);
-	if (tv.tv_sec == 0 && tv.tv_usec == 0)
-		tv.tv_usec = 1000;
-	(void)setsockopt(sc.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-
-	info->root = (struct vnode *)(uintptr_t)rep.rep_vp;
-	info->mp = (struct mount *)(uintptr_t)rep.rep_r[0];
-	info->rdonly = rep.rep_r[1] != 0;
 	info->pid = pid;
+	for (i = 0; i < n; i++) {
+		/*
+		 * The time limit of a call; a send blocked this long means
+		 * the child stopped reading.
+		 */
+		sc_sockto(sc.fds[i], SO_RCVTIMEO, sc.timeout);
+		sc_sockto(sc.fds[i], SO_SNDTIMEO, sc.timeout);
+	}
+	for (i = 0; i < sc.npost; i++)
+		sc.free[sc.npost - 1 - i] = (int)i;	/* channel 0 on top */
+	sc.nfree = sc.npost;
 	/* Splice source: our own descriptor of the image, if any. */
 	sc.imgfd = open(c->source, O_RDONLY | O_CLOEXEC);
-	if ((error = pthread_create(&sc.reader, NULL, sc_reader, NULL)) != 0) {
-		snprintf(err, errlen, "pthread_create: %s", strerror(error));
-		goto out_kill;
-	}
-	sc.reader_up = true;
 	return 0;
 
 out_kill:
 	(void)kill(pid, SIGKILL);
 	(void)sc_reap();
-	close(sc.fd);
-	sc.fd = -1;
-	if (sc.imgfd != -1)
-		close(sc.imgfd);
-	sc.imgfd = -1;
+out_fds:
+	if (cfds != NULL) {
+		for (i = 0; i < sc.nchan; i++)
+			close(cfds[i]);
+		free(cfds);
+	}
+	sc_close_all();
 	return error;
 }
 
@@ -434,25 +586,13 @@ rf_split_unmount(void)
 	struct rf_sp_rep rep;
 	int error, ws;
 
-	pthread_mutex_lock(&sc.lock);
-	sc.stopping = true;
-	pthread_mutex_unlock(&sc.lock);
 	a.timeout = sc.timeout * 10;	/* a full sync may take long */
 	error = rf_sc_call(&a, &rep);
 	if (error != 0 && !rf_split_dead())
 		rf_log(LOG_ERR, "sandboxed kernel: unmount: %s",
 		    strerror(error));
-	/* The child exits after the answer; make sure, then reap it. */
-	pthread_mutex_lock(&sc.lock);
-	if (!sc.dead) {
-		sc.dead = true;
-		(void)shutdown(sc.fd, SHUT_RDWR);
-	}
-	pthread_mutex_unlock(&sc.lock);
-	if (sc.reader_up) {
-		pthread_join(sc.reader, NULL);
-		sc.reader_up = false;
-	}
+	/* The child exits after the answer: quietly; then reap it. */
+	sc_die(NULL);
 	ws = sc_reap();
 	if (ws == -1 || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
 		if (error == 0)
@@ -461,10 +601,6 @@ rf_split_unmount(void)
 			rf_log(LOG_ERR, "sandboxed kernel ended by signal %d",
 			    WTERMSIG(ws));
 	}
-	close(sc.fd);
-	sc.fd = -1;
-	if (sc.imgfd != -1)
-		close(sc.imgfd);
-	sc.imgfd = -1;
+	sc_close_all();
 	return error != 0 ? EIO : 0;
 }

@@ -4,8 +4,9 @@
  * kernel.  The ll_*.c files and nodeid.c call the kernel only through
  * rf_k, a table with the signatures of the vfs_pub_* functions they use:
  *
- *   rf_kops_local  (split_kops.c) the kernel in this process: every slot
- *                  is the vfs_pub_* function of the same name;
+ *   rf_kops_local  (split_kops.c) the kernel in this process: the
+ *                  vfs_pub_* functions of the same names, composed where
+ *                  a slot does more than one of them;
  *   rf_kops_split  (split_client.c) client stubs that send the call to
  *                  the kernel in the sandboxed child and wait for the
  *                  answer (see split_proto.h).
@@ -25,6 +26,28 @@
 
 #include "vfs_pub.h"
 
+/*
+ * The slots have the signatures and contracts of the vfs_pub_* functions
+ * of the same names, with these differences, which let one call (one
+ * round trip in split mode) do what a FUSE request needs:
+ *
+ *  - lookup, create, mknod, mkdir, symlink, link and open take VA: when
+ *    not NULL, on success it receives the attributes of the vnode found,
+ *    made, linked or opened, as getattr would give them right after;
+ *  - an open file holds a reference of its own: open takes one more
+ *    reference on VP for it and close, which always ends the open
+ *    whatever it returns, gives that reference back;
+ *  - create with OFLAGS >= 0 also opens the new file as
+ *    vfs_pub_open_created(vp, OFLAGS) does, and *VPP then carries two
+ *    references, the caller's and the open file's; if that open fails,
+ *    the file stays created, its vnode is released and the error
+ *    returned;
+ *  - lookupv looks up N names in DVP at once: for each, ERRORS[i] is its
+ *    error, and on success VPS[i] a referenced vnode and, when VAS is
+ *    not NULL, VAS[i] its attributes.  => 0, or an error for the whole
+ *    call (then no vnode was returned);
+ *  - vref and vrele cannot fail; in split mode they do not wait.
+ */
 struct rf_kops {
 	void	(*setcred)(uint32_t uid, uint32_t gid, uint32_t ngroups,
 		    const uint32_t *groups);
@@ -32,26 +55,28 @@ struct rf_kops {
 	void	(*vref)(struct vnode *vp);
 	void	(*vrele)(struct vnode *vp);
 	int	(*lookup)(struct vnode *dvp, const char *name,
-		    struct vnode **vpp);
+		    struct vnode **vpp, struct vattr *va);
+	int	(*lookupv)(struct vnode *dvp, size_t n,
+		    const char *const *names, struct vnode **vps,
+		    struct vattr *vas, int *errors);
 	int	(*getattr)(struct vnode *vp, struct vattr *va);
 	int	(*setattr)(struct vnode *vp, struct vattr *va);
 	int	(*access)(struct vnode *vp, int mode);
 	int	(*create)(struct vnode *dvp, const char *name, uint32_t mode,
-		    struct vnode **vpp);
+		    int oflags, struct vnode **vpp, struct vattr *va);
 	int	(*mknod)(struct vnode *dvp, const char *name, uint32_t mode,
-		    uint64_t rdev, struct vnode **vpp);
+		    uint64_t rdev, struct vnode **vpp, struct vattr *va);
 	int	(*mkdir)(struct vnode *dvp, const char *name, uint32_t mode,
-		    struct vnode **vpp);
+		    struct vnode **vpp, struct vattr *va);
 	int	(*symlink)(struct vnode *dvp, const char *name,
-		    const char *target, struct vnode **vpp);
+		    const char *target, struct vnode **vpp, struct vattr *va);
 	int	(*link)(struct vnode *vp, struct vnode *dvp,
-		    const char *name);
+		    const char *name, struct vattr *va);
 	int	(*unlink)(struct vnode *dvp, const char *name);
 	int	(*rmdir)(struct vnode *dvp, const char *name);
 	int	(*rename)(struct vnode *fdvp, const char *fname,
 		    struct vnode *tdvp, const char *tname, unsigned flags);
-	int	(*open)(struct vnode *vp, int oflags);
-	int	(*open_created)(struct vnode *vp, int oflags);
+	int	(*open)(struct vnode *vp, int oflags, struct vattr *va);
 	int	(*close)(struct vnode *vp, int oflags);
 	int	(*read)(struct vnode *vp, void *buf, size_t len,
 		    uint64_t off, size_t *donep);
@@ -80,6 +105,28 @@ struct rf_kops {
 
 extern const struct rf_kops rf_kops_local;
 extern const struct rf_kops rf_kops_split;
+
+/*
+ * The composed calls of rf_kops_local, which split_serve.c also uses to
+ * run them in the child: (vfs_pub_* and vfs_pub_getattr, ...) with the
+ * contracts above.
+ */
+int	rf_kl_lookup(struct vnode *dvp, const char *name,
+	    struct vnode **vpp, struct vattr *va);
+int	rf_kl_lookupv(struct vnode *dvp, size_t n, const char *const *names,
+	    struct vnode **vps, struct vattr *vas, int *errors);
+int	rf_kl_create(struct vnode *dvp, const char *name, uint32_t mode,
+	    int oflags, struct vnode **vpp, struct vattr *va);
+int	rf_kl_mknod(struct vnode *dvp, const char *name, uint32_t mode,
+	    uint64_t rdev, struct vnode **vpp, struct vattr *va);
+int	rf_kl_mkdir(struct vnode *dvp, const char *name, uint32_t mode,
+	    struct vnode **vpp, struct vattr *va);
+int	rf_kl_symlink(struct vnode *dvp, const char *name, const char *target,
+	    struct vnode **vpp, struct vattr *va);
+int	rf_kl_link(struct vnode *vp, struct vnode *dvp, const char *name,
+	    struct vattr *va);
+int	rf_kl_open(struct vnode *vp, int oflags, struct vattr *va);
+int	rf_kl_close(struct vnode *vp, int oflags);
 /* The table in use: &rf_kops_local unless main.c chose split mode. */
 extern const struct rf_kops *rf_k;
 

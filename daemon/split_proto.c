@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * split_proto.c -- moving whole messages of the split-mode protocol
- * (split_proto.h) over the socket pair, for both ends.
+ * (split_proto.h) over a channel (one socket pair), for both ends.
  *
  * Exports: rf_sp_send, rf_sp_readn.
  */
@@ -45,7 +45,8 @@ rf_sp_send(int fd, pthread_mutex_t *lock, uint32_t op, uint64_t id,
 	memset(&m, 0, sizeof(m));
 	m.msg_iov = v;
 	m.msg_iovlen = (size_t)nv;
-	pthread_mutex_lock(lock);
+	if (lock != NULL)
+		pthread_mutex_lock(lock);
 	while (m.msg_iovlen > 0) {
 		n = sendmsg(fd, &m, MSG_NOSIGNAL);
 		if (n < 0) {
@@ -67,7 +68,8 @@ rf_sp_send(int fd, pthread_mutex_t *lock, uint32_t op, uint64_t id,
 			m.msg_iov[0].iov_len -= (size_t)n;
 		}
 	}
-	pthread_mutex_unlock(lock);
+	if (lock != NULL)
+		pthread_mutex_unlock(lock);
 	return error;
 }
 

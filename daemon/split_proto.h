@@ -2,7 +2,7 @@
 /*
  * split_proto.h -- -o sandbox=split: the kernel and the filesystem
  * driver run in a sandboxed child process; the FUSE front end (the
- * parent) forwards every vnode operation to it over a socket pair.
+ * parent) forwards every vnode operation to it over socket pairs.
  *
  * Design
  *
@@ -13,29 +13,37 @@
  *  after the child died.  The child (split_server.c) is forked before
  *  /dev/fuse is opened; it starts the kernel, mounts SOURCE, then enters
  *  the sandbox (rf_sandbox_enter with kernel_side: descriptors closed but
- *  the socket and the kernel's own, rlimits with the memory cap
+ *  the channels and the kernel's own, rlimits with the memory cap
  *  RLIMIT_AS = memlimit, no_new_privs, root dropped, Landlock, seccomp)
  *  and only then starts its worker threads and reads requests.
  *
  *  Wire format.  Both ends are the same executable (fork without exec),
  *  so structures travel in host layout; there is no versioning.  Each
  *  message is a struct rf_sp_hdr followed by h_len payload bytes on a
- *  SOCK_STREAM socket (messages exceed what SOCK_SEQPACKET takes in one
- *  piece).  A request's payload is a struct rf_sp_req (credential,
- *  handles, integer arguments), then req_namelen bytes of NAME, then
- *  req_name2len bytes of NAME2 (both NUL-terminated when present), then
- *  req_datalen bytes of data (write, setxattr, setattr's vattr).  A
- *  reply's payload is a struct rf_sp_rep then rep_datalen bytes.  No
- *  message is larger than RF_SP_MAXMSG (1 MiB of data plus headers);
- *  a larger one is a protocol error.
+ *  channel, a SOCK_STREAM socket pair (messages exceed what
+ *  SOCK_SEQPACKET takes in one piece).  A request's payload is a struct
+ *  rf_sp_req (credential, handles, integer arguments), then req_namelen
+ *  bytes of NAME, then req_name2len bytes of NAME2 (both NUL-terminated
+ *  when present), then req_datalen bytes of data (write, setxattr,
+ *  setattr's vattr).  A reply's payload is a struct rf_sp_rep then
+ *  rep_datalen bytes.  No message is larger than RF_SP_MAXMSG (1 MiB of
+ *  data plus headers); a larger one is a protocol error.
  *
- *  Concurrency.  Every request carries an id (h_id); the reply echoes
- *  it.  Many requests are in flight at once: the parent's FUSE threads
- *  each send one and sleep on their own condition variable; one reader
- *  thread in the parent routes replies by id.  In the child one reader
- *  thread queues requests and a pool of worker threads (max_threads + 2)
- *  runs them in parallel in the kernel, which does its own locking.
- *  Writers on either side hold a send lock for a whole message.
+ *  Concurrency.  There is one channel per concurrent caller
+ *  (max_threads + 2, at most 128; 1 with -s) and one for one-way
+ *  messages (the post channel), all made before the fork, and in the
+ *  child one worker thread per channel.  A caller in the parent takes a
+ *  free channel (waiting if none is), sends its request, reads the reply
+ *  on the same channel itself and gives the channel back; the channel's
+ *  worker reads the request, runs it in the kernel (which does its own
+ *  locking) and sends the reply on it.  So a round trip wakes two
+ *  threads, and no lock is held around a send or a read: each end of a
+ *  channel has one user at a time.  One-way messages (VREF, VRELE) are
+ *  sent on the post channel under a send lock, without waiting; its
+ *  worker handles them in the order they were sent, so a handle's
+ *  count never drops to zero early.  The mount report comes on the
+ *  first channel.  Every request carries an id (h_id) and the reply
+ *  echoes it, with h_op; a mismatch is a protocol error.
  *
  *  Handles.  A `struct vnode *` given to the parent is the child's
  *  pointer as a 64-bit cookie; the parent never dereferences it.  The
@@ -53,29 +61,38 @@
  *  BMAP is answered by the child with the device offset and run; the
  *  parent substitutes its own descriptor for the child's and splices
  *  from it exactly as in one process.  Other reads, and all writes, copy
- *  the data through the socket.
+ *  the data through the channel.
+ *
+ *  Round trips.  One FUSE request should cost one round trip: the calls
+ *  that make or find a vnode answer with its attributes too, create
+ *  opens in the same call, readdirplus looks up all its names in one
+ *  LOOKUPV, and vref/vrele are one-way (see the rf_kops contract in
+ *  split_kops.h).
  *
  *  Failure.  A request not answered within split_timeout seconds
- *  (default 30; the mount and the final unmount get ten times that),
- *  EOF on the socket (the child crashed or exited), or a malformed reply
- *  mark the child dead: it is killed (SIGKILL), every request waiting
- *  and every later one fails with EIO, and the front end keeps serving
- *  FUSE (with EIO) until it is unmounted, which works as usual (FUSE
- *  threads stuck in a call to a hung child return within the limit).
- *  The child is not restarted (a read-only restart is possible but not
- *  built): changes it had not written back are lost, and rumpfuse exits
- *  with status 1.  If the parent dies, the child dies too, writing
- *  nothing more, as the one-process daemon would: PR_SET_PDEATHSIG where
- *  the seccomp filter allows it, else EOF on the socket; an orphan
- *  writing to SOURCE after rumpfuse is gone would race with what the
- *  user does next (fsck, another mount).  The child ignores SIGINT,
- *  SIGTERM, SIGHUP and SIGQUIT and has its own process group: stopping
- *  is the front end's decision (a ^C or a service manager's SIGTERM to
- *  the whole group must not lose unwritten data).
+ *  (default 30; the mount and the final unmount get ten times that), EOF
+ *  on any channel (the child crashed or exited), a failed send or a
+ *  malformed reply mark the child dead: it is killed (SIGKILL), every
+ *  channel is shut down, every request waiting and every later one fails
+ *  with EIO, and the front end keeps serving FUSE (with EIO) until it is
+ *  unmounted, which works as usual (FUSE threads stuck in a call to a
+ *  hung child return within the limit).  The child is not restarted (a
+ *  read-only restart is possible but not built): changes it had not
+ *  written back are lost, and rumpfuse exits with status 1.  If the
+ *  parent dies, the child dies too, writing nothing more, as the
+ *  one-process daemon would: PR_SET_PDEATHSIG where the seccomp filter
+ *  allows it, else EOF on its channels; an orphan writing to SOURCE
+ *  after rumpfuse is gone would race with what the user does next (fsck,
+ *  another mount).  The child ignores SIGINT, SIGTERM, SIGHUP and
+ *  SIGQUIT and has its own process group: stopping is the front end's
+ *  decision (a ^C or a service manager's SIGTERM to the whole group must
+ *  not lose unwritten data).
  *
  *  Test-only fault hooks (always compiled in; for the test suite, not
  *  for users): RUMPFUSE_TEST_SPLIT_CRASH=N makes the child abort() when
- *  it starts serving its Nth request (counting from 1 after the mount),
+ *  it starts serving its Nth request (counting from 1 after the mount;
+ *  only requests a caller waits for: not one-way messages, and not
+ *  CLOSE, which FUSE's RELEASE sends after the caller has moved on),
  *  RUMPFUSE_TEST_SPLIT_HANG=N makes it sleep forever instead.
  *
  * Exports (split_proto.c): rf_sp_send, rf_sp_readn.
@@ -116,7 +133,6 @@ enum rf_sp_op {
 	RF_SP_RMDIR,
 	RF_SP_RENAME,
 	RF_SP_OPEN,
-	RF_SP_OPEN_CREATED,
 	RF_SP_CLOSE,
 	RF_SP_READ,
 	RF_SP_WRITE,
@@ -132,8 +148,17 @@ enum rf_sp_op {
 	RF_SP_REMOVEXATTR,
 	RF_SP_BMAP,
 	RF_SP_UNMOUNT,		/* release the root, unmount, exit */
+	RF_SP_LOOKUPV,		/* many names in one directory */
 	RF_SP_NOPS
 };
+
+/*
+ * One-way operations: the child answers nothing, so the sender does not
+ * wait.  Reference counting only: the front end drops or adds a
+ * reference on a handle it holds, which cannot fail but for a bad
+ * handle (the child logs that).
+ */
+#define RF_SP_ONEWAY(op)	((op) == RF_SP_VREF || (op) == RF_SP_VRELE)
 
 struct rf_sp_hdr {
 	uint32_t	h_len;		/* payload bytes after this */
@@ -175,6 +200,26 @@ struct rf_sp_dent {
 };
 
 /*
+ * Attributes with the answer: LOOKUP, CREATE, MKNOD, MKDIR, SYMLINK,
+ * LINK and OPEN with req_a[3] = 1 answer with the struct vattr of the
+ * vnode found, made, linked or opened as the reply's data (the
+ * rf_kops slots' VA).  CREATE with req_a[1] = OFLAGS + 1 also opens the
+ * new file (0: it does not).
+ *
+ * LOOKUPV: req_a[0] names (1 to RF_SP_MAXLKV) in the directory req_vp,
+ * as the request's data, each NUL-terminated, one after the other;
+ * req_a[3] as above.  The answer's data is one struct rf_sp_lkv per
+ * name, in order.
+ */
+#define RF_SP_MAXLKV	256
+struct rf_sp_lkv {
+	int32_t		l_error;	/* 0 or a positive errno */
+	uint32_t	l_pad;
+	uint64_t	l_vp;		/* new handle if l_error is 0 */
+	struct vattr	l_va;		/* if asked for and l_error is 0 */
+};
+
+/*
  * The child's first message (op RF_SP_HELLO, id 0): rep_error is the
  * mount's error, rep_vp the root handle, rep_r[0] the mount cookie,
  * rep_r[1] 1 if the mount is read-only, rep_r[2] the child's pid as it
@@ -183,7 +228,8 @@ struct rf_sp_dent {
 
 /*
  * Send one message: header (op, id, payload length = sum of IOV) then
- * IOV, whole, under LOCK.  MSG_NOSIGNAL; interrupted sends resume.
+ * IOV, whole, under LOCK (NULL: the caller is FD's only sender).
+ * MSG_NOSIGNAL; interrupted sends resume.
  * => 0, or an errno (EPIPE, EAGAIN after SO_SNDTIMEO, ...).
  */
 int	rf_sp_send(int fd, pthread_mutex_t *lock, uint32_t op, uint64_t id,

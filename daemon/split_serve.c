@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "bridge.h"
 #include "split_priv.h"
@@ -322,6 +323,54 @@ ss_buf(size_t len, char *stackbuf, size_t size, void **heapp)
 	return *heapp;
 }
 
+/*
+ * LOOKUPV (split_proto.h): the names in DATA, looked up in DVP.
+ * => 0 with *RESP (malloc'd, for the caller to free) holding *LENP
+ *    bytes of answers, or an error for the whole request.
+ */
+static int
+ss_lookupv(struct vnode *dvp, const struct rf_sp_req *req, const char *data,
+    bool attrs, void **resp, size_t *lenp)
+{
+	struct rf_sp_lkv *res;
+	struct vnode *vp;
+	const char *p = data, *end = data + req->req_datalen, *nul;
+	size_t n = req->req_a[0], i;
+	int error;
+
+	if (n == 0 || n > RF_SP_MAXLKV)
+		return EINVAL;
+	if ((res = calloc(n, sizeof(*res))) == NULL)
+		return ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (p >= end || (nul = memchr(p, '\0', (size_t)(end - p))) ==
+		    NULL) {
+			error = EINVAL;
+			goto out_undo;
+		}
+		vp = NULL;
+		error = rf_kl_lookup(dvp, p, &vp, attrs ? &res[i].l_va : NULL);
+		if (error == 0 && (error = rf_ss_give(vp, &res[i].l_vp)) != 0)
+			vfs_pub_vrele(vp);
+		res[i].l_error = error;
+		p = nul + 1;
+	}
+	if (p != end) {
+		error = EINVAL;
+		goto out_undo;
+	}
+	*resp = res;
+	*lenp = n * sizeof(*res);
+	return 0;
+
+out_undo:
+	while (i-- > 0)
+		if (res[i].l_error == 0)
+			(void)ss_drop(res[i].l_vp);
+	free(res);
+	return error;
+}
+
 void
 rf_ss_serve(const struct rf_ss_job *j, struct mount *mp)
 {
@@ -329,7 +378,7 @@ rf_ss_serve(const struct rf_ss_job *j, struct mount *mp)
 	const char *name, *name2, *data;
 	struct rf_sp_rep rep;
 	struct vnode *vp = NULL, *vp2 = NULL, *nvp = NULL;
-	struct vattr va;
+	struct vattr va, *vap = NULL;
 	struct vfs_statvfs sv;
 	struct ss_dirbuf d;
 	/* Replies up to this size need no allocation (SS_STACK: 1 MiB). */
@@ -342,8 +391,11 @@ rf_ss_serve(const struct rf_ss_job *j, struct mount *mp)
 	int error, fd;
 
 	memset(&rep, 0, sizeof(rep));
-	if ((error = ss_parse(j, &req, &name, &name2, &data)) != 0)
+	if ((error = ss_parse(j, &req, &name, &name2, &data)) != 0) {
+		if (RF_SP_ONEWAY(op))
+			return;		/* no answer, even to nonsense */
 		goto out;
+	}
 	if (ss_needs_name(op) && name == NULL) {
 		error = EINVAL;
 		goto out;
@@ -352,11 +404,15 @@ rf_ss_serve(const struct rf_ss_job *j, struct mount *mp)
 		error = EINVAL;
 		goto out;
 	}
-	if (op == RF_SP_VREF || op == RF_SP_VRELE) {
-		error = op == RF_SP_VREF ? ss_addref(req->req_vp) :
-		    ss_drop(req->req_vp);
-		goto out;
+	if (RF_SP_ONEWAY(op)) {
+		if ((op == RF_SP_VREF ? ss_addref(req->req_vp) :
+		    ss_drop(req->req_vp)) != 0)
+			rf_log(LOG_WARNING, "sandboxed kernel: %s of a bad "
+			    "handle", op == RF_SP_VREF ? "vref" : "vrele");
+		return;			/* no answer */
 	}
+	if (req->req_a[3] != 0)
+		vap = &va;
 	if (op != RF_SP_STATVFS && (vp = ss_borrow(req->req_vp)) == NULL) {
 		error = EBADF;
 		goto out;
@@ -371,7 +427,13 @@ rf_ss_serve(const struct rf_ss_job *j, struct mount *mp)
 
 	switch (op) {
 	case RF_SP_LOOKUP:
-		error = vfs_pub_lookup(vp, name, &nvp);
+		error = rf_kl_lookup(vp, name, &nvp, vap);
+		break;
+	case RF_SP_LOOKUPV:
+		error = ss_lookupv(vp, req, data, vap != NULL, &rbuf,
+		    &outlen);
+		out = rbuf;
+		vap = NULL;
 		break;
 	case RF_SP_GETATTR:
 		memset(&va, 0, sizeof(va));
@@ -394,21 +456,30 @@ rf_ss_serve(const struct rf_ss_job *j, struct mount *mp)
 		error = vfs_pub_access(vp, (int)req->req_a[0]);
 		break;
 	case RF_SP_CREATE:
-		error = vfs_pub_create(vp, name, (uint32_t)req->req_a[0],
-		    &nvp);
+		error = rf_kl_create(vp, name, (uint32_t)req->req_a[0],
+		    req->req_a[1] != 0 ? (int)(req->req_a[1] - 1) : -1,
+		    &nvp, vap);
+		/* The open file's reference: the front end's too. */
+		if (error == 0 && req->req_a[1] != 0 &&
+		    (error = rf_ss_give(nvp, &u1)) != 0) {
+			(void)rf_kl_close(nvp, (int)(req->req_a[1] - 1));
+			vfs_pub_vrele(nvp);
+			nvp = NULL;
+		}
 		break;
 	case RF_SP_MKNOD:
-		error = vfs_pub_mknod(vp, name, (uint32_t)req->req_a[0],
-		    req->req_a[1], &nvp);
+		error = rf_kl_mknod(vp, name, (uint32_t)req->req_a[0],
+		    req->req_a[1], &nvp, vap);
 		break;
 	case RF_SP_MKDIR:
-		error = vfs_pub_mkdir(vp, name, (uint32_t)req->req_a[0], &nvp);
+		error = rf_kl_mkdir(vp, name, (uint32_t)req->req_a[0], &nvp,
+		    vap);
 		break;
 	case RF_SP_SYMLINK:
-		error = vfs_pub_symlink(vp, name, name2, &nvp);
+		error = rf_kl_symlink(vp, name, name2, &nvp, vap);
 		break;
 	case RF_SP_LINK:
-		error = vfs_pub_link(vp, vp2, name);
+		error = rf_kl_link(vp, vp2, name, vap);
 		break;
 	case RF_SP_UNLINK:
 		error = vfs_pub_unlink(vp, name);
@@ -421,13 +492,15 @@ rf_ss_serve(const struct rf_ss_job *j, struct mount *mp)
 		    (unsigned)req->req_a[0]);
 		break;
 	case RF_SP_OPEN:
-		error = vfs_pub_open(vp, (int)req->req_a[0]);
-		break;
-	case RF_SP_OPEN_CREATED:
-		error = vfs_pub_open_created(vp, (int)req->req_a[0]);
+		error = rf_kl_open(vp, (int)req->req_a[0], vap);
+		/* The open file's reference is the front end's. */
+		if (error == 0 && (error = rf_ss_give(vp, &u1)) != 0)
+			(void)rf_kl_close(vp, (int)req->req_a[0]);
 		break;
 	case RF_SP_CLOSE:
+		/* Closed whatever the error: the open file's reference goes. */
 		error = vfs_pub_close(vp, (int)req->req_a[0]);
+		(void)ss_drop(req->req_vp);
 		break;
 	case RF_SP_READ:
 		len = req->req_a[0] < RF_SP_MAXDATA ? req->req_a[0] :
@@ -535,6 +608,10 @@ rf_ss_serve(const struct rf_ss_job *j, struct mount *mp)
 			error = rf_ss_give(nvp, &rep.rep_vp);
 		if (error != 0)
 			vfs_pub_vrele(nvp);
+	}
+	if (vap != NULL && error == 0) {
+		out = vap;
+		outlen = sizeof(*vap);
 	}
 	vfs_pub_setcred_root();
 

@@ -2,23 +2,30 @@
 /*
  * split_server.c -- the sandboxed child of -o sandbox=split (design:
  * split_proto.h).  It owns the kernel: it starts it, mounts SOURCE,
- * enters the sandbox, then serves vnode operations from the socket
+ * enters the sandbox, then serves vnode operations from its channels
  * until the front end asks it to unmount or goes away.
  *
- * Threads: a pool of workers takes turns reading a request from the
- * socket (leader/follower: no hand-off between threads), runs it in the
- * kernel with the request's credential, and sends the reply.  UNMOUNT
- * is handled by the worker that reads it, once the others are idle; at
- * EOF (the front end died) the child exits at once, writing nothing
- * more (and it is SIGKILLed with its parent where the filter lets it
- * ask for that).
+ * Threads: one worker per channel (socket pair; split_client.c hands
+ * each to one caller at a time, but for the post channel, which carries
+ * the one-way messages of all callers).  A worker blocks in read on its
+ * own channel, runs the request in the kernel with the request's
+ * credential and sends the reply on the same channel: no lock around
+ * reading or sending, no hand-off between threads, and a channel's
+ * messages are handled in the order they were sent.  One-way messages
+ * get no answer.  UNMOUNT is handled by the worker that reads it, once
+ * no request is being served; the other workers then serve nothing
+ * more.  At EOF on any channel (the front end died, or declared us
+ * dead and shut the channels down) the child exits at once, writing
+ * nothing more (and it is SIGKILLed with its parent where the filter
+ * lets it ask for that); but for EOF after UNMOUNT, which the worker
+ * ending the process answers.
  *
  * The handle table and the running of one request are split_serve.c's.
  *
  * Memory: the child runs under the memlimit (RLIMIT_DATA), which tmpfs
  * contents and the buffer cache can exhaust.  Nothing here may abort
  * then (no GLib allocator): a request whose payload cannot be buffered
- * is read and dropped and answered with ENOMEM.
+ * is read and dropped and answered with ENOMEM (one-way: just dropped).
  *
  * Exports: rf_split_child_main, rf_ss_reply.
  */
@@ -38,6 +45,7 @@
 #include "split.h"
 #include "split_priv.h"
 
+/* Descriptors kept in the sandbox besides the channels (the kernel's). */
 #define SS_MAXKEEP	64
 #define SS_STACK	(1024 * 1024)
 /* Payloads up to this size are read into the worker's stack. */
@@ -50,19 +58,16 @@ union ss_small {
 };
 
 static struct {
-	int		 fd;
+	const int	*chans;		/* const: our ends of the channels */
+	unsigned	 nchan;		/* const */
 	struct mount	*mp;
-	pthread_mutex_t	 sendlock;
-	pthread_mutex_t	 rlock;		/* one worker reads at a time */
 	pthread_mutex_t	 block;
 	pthread_cond_t	 bcv;		/* busy reached 0 */
 	unsigned	 busy;		/* block: requests being served */
+	bool		 finishing;	/* block: UNMOUNT read, serve no more */
 	unsigned long	 crash_at, hang_at; /* test hooks; 0 = off */
 	unsigned long	 nreq;		/* atomic */
 } ss = {
-	.fd = -1,
-	.sendlock = PTHREAD_MUTEX_INITIALIZER,
-	.rlock = PTHREAD_MUTEX_INITIALIZER,
 	.block = PTHREAD_MUTEX_INITIALIZER,
 	.bcv = PTHREAD_COND_INITIALIZER,
 };
@@ -83,9 +88,14 @@ ss_fault_hooks(void)
 			sleep(1000);
 }
 
+/*
+ * Send a reply (or the mount report) on channel CH.  Only the channel's
+ * worker sends on it (and the main thread the mount report, before any
+ * request can come): no lock.
+ */
 static void
-ss_reply(uint32_t op, uint64_t id, struct rf_sp_rep *rep, const void *data,
-    size_t len)
+ss_reply(int ch, uint32_t op, uint64_t id, struct rf_sp_rep *rep,
+    const void *data, size_t len)
 {
 	struct iovec iov[2];
 
@@ -94,8 +104,8 @@ ss_reply(uint32_t op, uint64_t id, struct rf_sp_rep *rep, const void *data,
 	iov[0].iov_len = sizeof(*rep);
 	iov[1].iov_base = (void *)(uintptr_t)data;
 	iov[1].iov_len = len;
-	/* A failed send means the front end is gone: EOF tells the reader. */
-	(void)rf_sp_send(ss.fd, &ss.sendlock, op, id, iov, 2);
+	/* A failed send means the front end is gone: EOF tells the worker. */
+	(void)rf_sp_send(ss.chans[ch], NULL, op, id, iov, 2);
 }
 
 void
@@ -103,14 +113,17 @@ rf_ss_reply(const struct rf_ss_job *j, struct rf_sp_rep *rep,
     const void *data, size_t len)
 {
 
-	ss_reply(j->j_hdr.h_op, j->j_hdr.h_id, rep, data, len);
+	/* The sender of a one-way message reads no answer. */
+	if (RF_SP_ONEWAY(j->j_hdr.h_op))
+		return;
+	ss_reply(j->j_chan, j->j_hdr.h_op, j->j_hdr.h_id, rep, data, len);
 }
 
 /* ---- threads ---- */
 
 /* Read and drop LEN payload bytes.  => 0, EPIPE at EOF, or an errno. */
 static int
-ss_skip(size_t len)
+ss_skip(int fd, size_t len)
 {
 	char buf[4096];
 	size_t n;
@@ -118,27 +131,30 @@ ss_skip(size_t len)
 
 	for (; len > 0; len -= n) {
 		n = len < sizeof(buf) ? len : sizeof(buf);
-		if ((error = rf_sp_readn(ss.fd, buf, n)) != 0)
+		if ((error = rf_sp_readn(fd, buf, n)) != 0)
 			return error;
 	}
 	return 0;
 }
 
 /*
- * Read one request into J: the payload into SMALL if it fits (no
- * allocation: requests still work when memory is exhausted), else into
- * memory from malloc (freed by the caller when j_payload is not SMALL).
+ * Read one request from channel CH into J: the payload into SMALL if it
+ * fits (no allocation: requests still work when memory is exhausted),
+ * else into memory from malloc (freed by the caller when j_payload is
+ * not SMALL).
  * => 0; ENOMEM if the payload could not be buffered (it was read and
  *    dropped, j_payload is NULL, j_hdr says which request to fail);
  *    EPIPE at EOF or on a bad message.
  */
 static int
-ss_read_job(struct rf_ss_job *j, union ss_small *small)
+ss_read_job(int ch, struct rf_ss_job *j, union ss_small *small)
 {
 	struct rf_sp_hdr *hp = &j->j_hdr;
+	int fd = ss.chans[ch];
 
 	j->j_payload = NULL;
-	if (rf_sp_readn(ss.fd, hp, sizeof(*hp)) != 0)
+	j->j_chan = ch;
+	if (rf_sp_readn(fd, hp, sizeof(*hp)) != 0)
 		return EPIPE;
 	if (hp->h_len > RF_SP_MAXMSG || hp->h_op == RF_SP_HELLO ||
 	    hp->h_op >= RF_SP_NOPS) {
@@ -148,23 +164,22 @@ ss_read_job(struct rf_ss_job *j, union ss_small *small)
 	if (hp->h_len <= sizeof(small->s_bytes))
 		j->j_payload = small->s_bytes;
 	else if ((j->j_payload = malloc(hp->h_len)) == NULL)
-		return ss_skip(hp->h_len) == 0 ? ENOMEM : EPIPE;
-	if (rf_sp_readn(ss.fd, j->j_payload, hp->h_len) != 0)
+		return ss_skip(fd, hp->h_len) == 0 ? ENOMEM : EPIPE;
+	if (rf_sp_readn(fd, j->j_payload, hp->h_len) != 0)
 		return EPIPE;		/* the process ends: not freed */
 	return 0;
 }
 
-static void __attribute__((noreturn)) ss_finish(uint64_t id);
+static void __attribute__((noreturn)) ss_finish(const struct rf_ss_job *j);
 
 /*
- * A worker: leader/follower.  It reads one request (holding ss.rlock,
- * so whole messages), lets the next worker read, and serves it.  The
- * worker that reads UNMOUNT keeps ss.rlock, waits until no request is
- * being served and ends the process (ss_finish).  At EOF the front end
- * is gone (or broke the protocol): the child stops at once, as the
- * whole daemon would have on SIGKILL; an orphan still writing to SOURCE
- * after rumpfuse is gone would race with whatever comes next (fsck,
- * another mount).
+ * A worker: serves channel ARG (its index) alone.  The worker that
+ * reads UNMOUNT stops the others from serving anything more, waits
+ * until no request is being served and ends the process (ss_finish).
+ * At EOF the front end is gone (or broke the protocol, or declared us
+ * dead): the child stops at once, as the whole daemon would have on
+ * SIGKILL; an orphan still writing to SOURCE after rumpfuse is gone
+ * would race with whatever comes next (fsck, another mount).
  */
 static void *
 ss_worker(void *arg)
@@ -172,37 +187,47 @@ ss_worker(void *arg)
 	union ss_small small;
 	struct rf_sp_rep rep;
 	struct rf_ss_job j;
-	int error;
+	int ch = (int)(intptr_t)arg, error;
 
-	(void)arg;
 	for (;;) {
-		pthread_mutex_lock(&ss.rlock);
-		error = ss_read_job(&j, &small);
-		if (error != 0 && error != ENOMEM)
-			_exit(1);
+		error = ss_read_job(ch, &j, &small);
+		pthread_mutex_lock(&ss.block);
+		/*
+		 * EOF after UNMOUNT: the front end may shut the channels
+		 * down once answered; the finishing worker ends the process.
+		 */
+		if (error != 0 && error != ENOMEM) {
+			if (!ss.finishing)
+				_exit(1);
+			for (;;)
+				pthread_cond_wait(&ss.bcv, &ss.block);
+		}
 		/* UNMOUNT needs nothing of its payload: also without memory. */
-		if (j.j_hdr.h_op == RF_SP_UNMOUNT) {
-			pthread_mutex_lock(&ss.block);
+		if (j.j_hdr.h_op == RF_SP_UNMOUNT && !ss.finishing) {
+			ss.finishing = true;
 			while (ss.busy > 0)
 				pthread_cond_wait(&ss.bcv, &ss.block);
 			pthread_mutex_unlock(&ss.block);
-			ss_finish(j.j_hdr.h_id);
+			ss_finish(&j);
 		}
-		if (error == ENOMEM) {
-			pthread_mutex_unlock(&ss.rlock);
-			memset(&rep, 0, sizeof(rep));
-			rep.rep_error = ENOMEM;
-			ss_reply(j.j_hdr.h_op, j.j_hdr.h_id, &rep, NULL, 0);
-			continue;
-		}
-		pthread_mutex_lock(&ss.block);
+		/* After UNMOUNT: wait for the end of the process. */
+		while (ss.finishing)
+			pthread_cond_wait(&ss.bcv, &ss.block);
 		ss.busy++;
 		pthread_mutex_unlock(&ss.block);
-		pthread_mutex_unlock(&ss.rlock);
-		ss_fault_hooks();
-		rf_ss_serve(&j, ss.mp);
-		if (j.j_payload != small.s_bytes)
-			free(j.j_payload);
+		if (error == ENOMEM) {
+			/* One-way: dropped; else answered with ENOMEM. */
+			memset(&rep, 0, sizeof(rep));
+			rep.rep_error = ENOMEM;
+			rf_ss_reply(&j, &rep, NULL, 0);
+		} else {
+			if (!RF_SP_ONEWAY(j.j_hdr.h_op) &&
+			    j.j_hdr.h_op != RF_SP_CLOSE)
+				ss_fault_hooks();
+			rf_ss_serve(&j, ss.mp);
+			if (j.j_payload != small.s_bytes)
+				free(j.j_payload);
+		}
 		pthread_mutex_lock(&ss.block);
 		if (--ss.busy == 0)
 			pthread_cond_broadcast(&ss.bcv);
@@ -222,11 +247,11 @@ ss_hello(int error, uint64_t root, bool rdonly, const char *msg)
 	rep.rep_r[0] = (uint64_t)(uintptr_t)ss.mp;
 	rep.rep_r[1] = rdonly;
 	rep.rep_r[2] = (uint64_t)getpid();
-	ss_reply(RF_SP_HELLO, 0, &rep, msg,
+	ss_reply(0, RF_SP_HELLO, 0, &rep, msg,
 	    error != 0 && msg != NULL ? strnlen(msg, 4000) : 0);
 }
 
-/* Descriptors open now: the socket, stdio and the kernel's. */
+/* Descriptors open now: the channels, stdio and the kernel's. */
 static unsigned
 ss_open_fds(int *keep, unsigned max)
 {
@@ -279,7 +304,7 @@ ss_env_count(const char *name)
 
 /* UNMOUNT: unmount, answer, end the process.  The workers have stopped. */
 static void __attribute__((noreturn))
-ss_finish(uint64_t id)
+ss_finish(const struct rf_ss_job *j)
 {
 	struct rf_sp_rep rep;
 	int error;
@@ -294,12 +319,40 @@ ss_finish(uint64_t id)
 	vfs_shutdown();
 	memset(&rep, 0, sizeof(rep));
 	rep.rep_error = error;
-	ss_reply(RF_SP_UNMOUNT, id, &rep, NULL, 0);
+	rf_ss_reply(j, &rep, NULL, 0);
 	_exit(error != 0 ? 1 : 0);
 }
 
+/*
+ * Close every descriptor but stdio and the NSOCK channels SOCKS (all of
+ * the front end's, its ends of the channels included).
+ */
+static void
+ss_close_others(const int *socks, unsigned nsock)
+{
+	unsigned i, lo = 3, next;
+
+	for (;;) {
+		/* The lowest channel at or above LO. */
+		next = ~0U;
+		for (i = 0; i < nsock; i++)
+			if ((unsigned)socks[i] >= lo &&
+			    (unsigned)socks[i] < next)
+				next = (unsigned)socks[i];
+		if (next == ~0U)
+			break;
+		if (next > lo)
+			(void)close_range(lo, next - 1, 0);
+		lo = next + 1;
+	}
+	(void)close_range(lo, ~0U, 0);
+	for (i = 0; i < nsock; i++)
+		(void)fcntl(socks[i], F_SETFD, 0);
+}
+
 void
-rf_split_child_main(const struct rf_split_conf *c, int sock, pid_t ppid)
+rf_split_child_main(const struct rf_split_conf *c, const int *socks,
+    unsigned nsock, pid_t ppid)
 {
 	struct vfs_config cfg;
 	struct vnode *rootvp = NULL;
@@ -307,14 +360,13 @@ rf_split_child_main(const struct rf_split_conf *c, int sock, pid_t ppid)
 	pthread_attr_t attr;
 	char errbuf[512];
 	uint64_t root = 0;
-	int keep[SS_MAXKEEP], error, nullfd;
-	unsigned nkeep, i, nthr = 0;
+	int *keep, error, nullfd;
+	unsigned nkeep, i;
 
-	/* Nothing of the front end's: only stdio and the socket stay. */
-	if (sock > 3)
-		(void)close_range(3, (unsigned)sock - 1, 0);
-	(void)close_range((unsigned)sock + 1, ~0U, 0);
-	(void)fcntl(sock, F_SETFD, 0);
+	/* Nothing of the front end's: only stdio and the channels stay. */
+	ss_close_others(socks, nsock);
+	ss.chans = socks;
+	ss.nchan = nsock;
 	/*
 	 * Stopping is the front end's decision (UNMOUNT, or EOF if it
 	 * dies): not a terminal's ^C, nor a service manager's SIGTERM to
@@ -327,7 +379,6 @@ rf_split_child_main(const struct rf_split_conf *c, int sock, pid_t ppid)
 	(void)signal(SIGTERM, SIG_IGN);
 	(void)signal(SIGHUP, SIG_IGN);
 	(void)signal(SIGQUIT, SIG_IGN);
-	ss.fd = sock;
 	ss.crash_at = ss_env_count("RUMPFUSE_TEST_SPLIT_CRASH");
 	ss.hang_at = ss_env_count("RUMPFUSE_TEST_SPLIT_HANG");
 	/* Few malloc arenas: RLIMIT_AS counts their reservations. */
@@ -364,10 +415,18 @@ rf_split_child_main(const struct rf_split_conf *c, int sock, pid_t ppid)
 		if (nullfd > 2)
 			close(nullfd);
 	}
-	nkeep = ss_open_fds(keep, SS_MAXKEEP);
-	if (c->enter != NULL && (error = c->enter(c->enter_arg, keep, nkeep,
-	    errbuf, sizeof(errbuf))) != 0)
+	if ((keep = calloc(nsock + SS_MAXKEEP, sizeof(*keep))) == NULL) {
+		error = ENOMEM;
+		snprintf(errbuf, sizeof(errbuf), "out of memory");
 		goto out_unmount;
+	}
+	nkeep = ss_open_fds(keep, nsock + SS_MAXKEEP);
+	if (c->enter != NULL && (error = c->enter(c->enter_arg, keep, nkeep,
+	    errbuf, sizeof(errbuf))) != 0) {
+		free(keep);
+		goto out_unmount;
+	}
+	free(keep);
 	/* Changing the credentials cleared it: again, and check. */
 	ss_die_with_parent(ppid);
 
@@ -376,22 +435,24 @@ rf_split_child_main(const struct rf_split_conf *c, int sock, pid_t ppid)
 		goto out_unmount;
 	}
 	rootvp = NULL;			/* the table's now */
-	/* Workers start inside the sandbox, so they inherit all of it. */
-	if ((tids = calloc(c->nworkers, sizeof(*tids))) == NULL) {
+	/*
+	 * Workers start inside the sandbox, so they inherit all of it;
+	 * each channel needs its own (nothing else reads it).
+	 */
+	if ((tids = calloc(nsock, sizeof(*tids))) == NULL) {
 		error = ENOMEM;
 		snprintf(errbuf, sizeof(errbuf), "out of memory");
 		goto out_unmount;
 	}
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, SS_STACK);
-	for (i = 0; i < c->nworkers; i++) {
+	for (i = 0; i < nsock; i++) {
 		if ((error = pthread_create(&tids[i], &attr, ss_worker,
-		    NULL)) != 0)
+		    (void *)(intptr_t)i)) != 0)
 			break;
-		nthr++;
 	}
 	pthread_attr_destroy(&attr);
-	if (nthr == 0) {
+	if (i < nsock) {
 		snprintf(errbuf, sizeof(errbuf), "cannot start threads: %s",
 		    strerror(error));
 		goto out_unmount;

@@ -47,45 +47,158 @@ static void
 sc_vref(struct vnode *vp)
 {
 	struct rf_sc_args a = SC_ARGS(RF_SP_VREF);
-	struct rf_sp_rep rep;
 
 	a.vp = H(vp);
-	(void)rf_sc_call(&a, &rep);
+	rf_sc_post(&a);
 }
 
 static void
 sc_vrele(struct vnode *vp)
 {
 	struct rf_sc_args a = SC_ARGS(RF_SP_VRELE);
-	struct rf_sp_rep rep;
 
 	a.vp = H(vp);
-	(void)rf_sc_call(&a, &rep);
+	rf_sc_post(&a);
 }
 
-/* A call that answers with a new handle in *VPP. */
+/*
+ * A call that answers with a new handle in *VPP and, if VA is not NULL,
+ * its attributes.
+ */
 static int
-sc_call_vp(struct rf_sc_args *a, struct vnode **vpp)
+sc_call_vp(struct rf_sc_args *a, struct vnode **vpp, struct vattr *va)
 {
 	struct rf_sp_rep rep;
 	int error;
 
+	if (va != NULL) {
+		a->a[3] = 1;
+		a->rbuf = va;
+		a->rbufsz = sizeof(*va);
+	}
 	if ((error = rf_sc_call(a, &rep)) != 0)
 		return error;
 	if (rep.rep_vp == 0)
 		return EIO;
 	*vpp = (struct vnode *)(uintptr_t)rep.rep_vp;
+	if (va != NULL && rep.rep_datalen != sizeof(*va)) {
+		sc_vrele(*vpp);
+		*vpp = NULL;
+		return EIO;
+	}
 	return 0;
 }
 
+/* A call on an existing handle that answers with its attributes. */
 static int
-sc_lookup(struct vnode *dvp, const char *name, struct vnode **vpp)
+sc_call_va(struct rf_sc_args *a, struct vattr *va)
+{
+	struct rf_sp_rep rep;
+	int error;
+
+	if (va != NULL) {
+		a->a[3] = 1;
+		a->rbuf = va;
+		a->rbufsz = sizeof(*va);
+	}
+	if ((error = rf_sc_call(a, &rep)) != 0)
+		return error;
+	return va == NULL || rep.rep_datalen == sizeof(*va) ? 0 : EIO;
+}
+
+static int
+sc_lookup(struct vnode *dvp, const char *name, struct vnode **vpp,
+    struct vattr *va)
 {
 	struct rf_sc_args a = SC_ARGS(RF_SP_LOOKUP);
 
 	a.vp = H(dvp);
 	a.name = name;
-	return sc_call_vp(&a, vpp);
+	return sc_call_vp(&a, vpp, va);
+}
+
+/* Up to RF_SP_MAXLKV names per request. */
+static int
+sc_lookupv_some(struct vnode *dvp, size_t n, const char *const *names,
+    struct vnode **vps, struct vattr *vas, int *errors)
+{
+	struct rf_sc_args a = SC_ARGS(RF_SP_LOOKUPV);
+	struct rf_sp_rep rep;
+	struct rf_sp_lkv *res;
+	char *packed, *p;
+	size_t i, len, total = 0;
+	int error;
+
+	for (i = 0; i < n; i++)
+		total += strlen(names[i]) + 1;
+	if (total > RF_SP_MAXDATA)
+		return ENAMETOOLONG;
+	packed = malloc(total);
+	res = calloc(n, sizeof(*res));
+	if (packed == NULL || res == NULL) {
+		error = ENOMEM;
+		goto out;
+	}
+	for (p = packed, i = 0; i < n; i++) {
+		len = strlen(names[i]) + 1;
+		memcpy(p, names[i], len);
+		p += len;
+	}
+	a.vp = H(dvp);
+	a.a[0] = n;
+	a.a[3] = vas != NULL;
+	a.data = packed;
+	a.datalen = total;
+	a.rbuf = res;
+	a.rbufsz = n * sizeof(*res);
+	if ((error = rf_sc_call(&a, &rep)) != 0)
+		goto out;
+	if (rep.rep_datalen != n * sizeof(*res)) {
+		/* Give back what the child handed out, and fail. */
+		for (i = 0; i < rep.rep_datalen / sizeof(*res); i++)
+			if (res[i].l_error == 0 && res[i].l_vp != 0)
+				sc_vrele((struct vnode *)(uintptr_t)
+				    res[i].l_vp);
+		error = EIO;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		errors[i] = res[i].l_error;
+		vps[i] = NULL;
+		if (errors[i] == 0 && res[i].l_vp == 0)
+			errors[i] = EIO;
+		if (errors[i] != 0)
+			continue;
+		vps[i] = (struct vnode *)(uintptr_t)res[i].l_vp;
+		if (vas != NULL)
+			vas[i] = res[i].l_va;
+	}
+out:
+	free(packed);
+	free(res);
+	return error;
+}
+
+static int
+sc_lookupv(struct vnode *dvp, size_t n, const char *const *names,
+    struct vnode **vps, struct vattr *vas, int *errors)
+{
+	size_t i, k;
+	int error;
+
+	for (i = 0; i < n; i += k) {
+		k = n - i < RF_SP_MAXLKV ? n - i : RF_SP_MAXLKV;
+		error = sc_lookupv_some(dvp, k, names + i, vps + i,
+		    vas != NULL ? vas + i : NULL, errors + i);
+		if (error != 0) {
+			/* All or nothing: give back the earlier batches. */
+			while (i-- > 0)
+				if (errors[i] == 0)
+					sc_vrele(vps[i]);
+			return error;
+		}
+	}
+	return 0;
 }
 
 static int
@@ -134,20 +247,21 @@ sc_access(struct vnode *vp, int mode)
 }
 
 static int
-sc_create(struct vnode *dvp, const char *name, uint32_t mode,
-    struct vnode **vpp)
+sc_create(struct vnode *dvp, const char *name, uint32_t mode, int oflags,
+    struct vnode **vpp, struct vattr *va)
 {
 	struct rf_sc_args a = SC_ARGS(RF_SP_CREATE);
 
 	a.vp = H(dvp);
 	a.name = name;
 	a.a[0] = mode;
-	return sc_call_vp(&a, vpp);
+	a.a[1] = oflags >= 0 ? (uint64_t)oflags + 1 : 0;
+	return sc_call_vp(&a, vpp, va);
 }
 
 static int
 sc_mknod(struct vnode *dvp, const char *name, uint32_t mode, uint64_t rdev,
-    struct vnode **vpp)
+    struct vnode **vpp, struct vattr *va)
 {
 	struct rf_sc_args a = SC_ARGS(RF_SP_MKNOD);
 
@@ -155,43 +269,43 @@ sc_mknod(struct vnode *dvp, const char *name, uint32_t mode, uint64_t rdev,
 	a.name = name;
 	a.a[0] = mode;
 	a.a[1] = rdev;
-	return sc_call_vp(&a, vpp);
+	return sc_call_vp(&a, vpp, va);
 }
 
 static int
 sc_mkdir(struct vnode *dvp, const char *name, uint32_t mode,
-    struct vnode **vpp)
+    struct vnode **vpp, struct vattr *va)
 {
 	struct rf_sc_args a = SC_ARGS(RF_SP_MKDIR);
 
 	a.vp = H(dvp);
 	a.name = name;
 	a.a[0] = mode;
-	return sc_call_vp(&a, vpp);
+	return sc_call_vp(&a, vpp, va);
 }
 
 static int
 sc_symlink(struct vnode *dvp, const char *name, const char *target,
-    struct vnode **vpp)
+    struct vnode **vpp, struct vattr *va)
 {
 	struct rf_sc_args a = SC_ARGS(RF_SP_SYMLINK);
 
 	a.vp = H(dvp);
 	a.name = name;
 	a.name2 = target;
-	return sc_call_vp(&a, vpp);
+	return sc_call_vp(&a, vpp, va);
 }
 
 static int
-sc_link(struct vnode *vp, struct vnode *dvp, const char *name)
+sc_link(struct vnode *vp, struct vnode *dvp, const char *name,
+    struct vattr *va)
 {
 	struct rf_sc_args a = SC_ARGS(RF_SP_LINK);
-	struct rf_sp_rep rep;
 
 	a.vp = H(vp);
 	a.vp2 = H(dvp);
 	a.name = name;
-	return rf_sc_call(&a, &rep);
+	return sc_call_va(&a, va);
 }
 
 static int
@@ -256,17 +370,13 @@ sc_int_op(uint32_t op, struct vnode *vp, uint64_t a0, uint64_t a1,
 }
 
 static int
-sc_open(struct vnode *vp, int oflags)
+sc_open(struct vnode *vp, int oflags, struct vattr *va)
 {
+	struct rf_sc_args a = SC_ARGS(RF_SP_OPEN);
 
-	return sc_int_op(RF_SP_OPEN, vp, (uint32_t)oflags, 0, 0);
-}
-
-static int
-sc_open_created(struct vnode *vp, int oflags)
-{
-
-	return sc_int_op(RF_SP_OPEN_CREATED, vp, (uint32_t)oflags, 0, 0);
+	a.vp = H(vp);
+	a.a[0] = (uint32_t)oflags;
+	return sc_call_va(&a, va);
 }
 
 static int
@@ -527,6 +637,7 @@ const struct rf_kops rf_kops_split = {
 	.vref		= sc_vref,
 	.vrele		= sc_vrele,
 	.lookup		= sc_lookup,
+	.lookupv	= sc_lookupv,
 	.getattr	= sc_getattr,
 	.setattr	= sc_setattr,
 	.access		= sc_access,
@@ -539,7 +650,6 @@ const struct rf_kops rf_kops_split = {
 	.rmdir		= sc_rmdir,
 	.rename		= sc_rename,
 	.open		= sc_open,
-	.open_created	= sc_open_created,
 	.close		= sc_close,
 	.read		= sc_read,
 	.write		= sc_write,
