@@ -139,6 +139,7 @@ int	rf_opts_fuse_args(struct rf_opts *o, const char *argv0,
  *      table; it is dropped when nlookup reaches 0 (never for the root);
  *  (3) at most one node per vnode: the table is keyed by vnode pointer.
  */
+#define RF_NODE_MAPS	4
 struct rf_node {
 	struct vnode	*n_vp;		/* const while in the table */
 	uint64_t	 n_nlookup;	/* nodes_lock */
@@ -153,6 +154,20 @@ struct rf_node {
 	uint64_t	 n_open_size;	/* nodes_lock */
 	struct vfs_timespec n_open_mtime; /* nodes_lock */
 	uint64_t	 n_open_datagen; /* nodes_lock */
+	/*
+	 * The last few clean runs the kernel mapped for splicing (rf_k's
+	 * bmap), each valid while n_datagen has the value it had before
+	 * that bmap: a write, truncate or fallocate through us is the only
+	 * way a clean run of a file becomes dirty or moves.
+	 */
+	struct rf_map {
+		uint64_t m_gen;		/* n_datagen it holds for */
+		uint64_t m_off;		/* file offset */
+		uint64_t m_len;		/* bytes; 0: unused */
+		uint64_t m_devoff;	/* host offset in m_fd */
+		int	 m_fd;
+	}		 n_maps[RF_NODE_MAPS];	/* nodes_lock */
+	unsigned	 n_maps_next;	/* nodes_lock: the next to replace */
 };
 
 /*
@@ -216,6 +231,13 @@ void	rf_node_datachanged(struct rf_node *node);
  */
 bool	rf_node_open_keepcache(struct rf_bridge *b, struct rf_node *node,
 	    const struct vattr *va);
+/*
+ * The mapping of NODE's byte OFF for splicing, as rf_k->bmap gives it,
+ * from the node's cache of runs (n_maps) or, failing that, from the
+ * kernel (then remembered).  => 0, or bmap's error.
+ */
+int	rf_node_bmap(struct rf_bridge *b, struct rf_node *node, uint64_t off,
+	    int *hostfdp, uint64_t *devoffp, uint64_t *runp);
 
 /*
  * Open handles.  The handle owns the reference the open took for the

@@ -107,13 +107,19 @@ ll_read_copy(fuse_req_t req, struct vnode *vp, size_t size, off_t off)
 /*
  * The spliced path.  rf_k->bmap() maps a clean run inside the file
  * (EOPNOTSUPP for anything else: no device, a hole, dirty buffers, a
- * write in flight, EOF), so no attribute check is needed here.
+ * write in flight, EOF), so no attribute check is needed here; the
+ * node remembers the runs until a write, truncate or fallocate through
+ * us (rf_node_bmap), which saves a round trip per read in split mode.
+ * A read racing a write that has not returned may so see the old data,
+ * which it may see anyway.
  * => 0 if a reply was sent; otherwise an error and nothing sent (the
  *    caller copies instead).
  */
 static int
-ll_read_mapped(fuse_req_t req, struct vnode *vp, size_t size, off_t off)
+ll_read_mapped(fuse_req_t req, struct rf_bridge *b, struct rf_node *node,
+    size_t size, off_t off)
 {
+	struct vnode *vp = node->n_vp;
 	struct fuse_bufvec *bv;
 	struct fuse_buf *seg;
 	uint64_t cur, end, devoff, run, n;
@@ -123,7 +129,7 @@ ll_read_mapped(fuse_req_t req, struct vnode *vp, size_t size, off_t off)
 
 	if (size == 0 || off < 0)
 		return EINVAL;
-	error = rf_k->bmap(vp, (uint64_t)off, &hostfd, &devoff, &run);
+	error = rf_node_bmap(b, node, (uint64_t)off, &hostfd, &devoff, &run);
 	if (error != 0)
 		return error;
 	if (run == 0 || hostfd < 0)
@@ -145,7 +151,7 @@ ll_read_mapped(fuse_req_t req, struct vnode *vp, size_t size, off_t off)
 		cur += n;
 		if (cur >= end || nseg == LL_READ_SEGS)
 			break;
-		if (rf_k->bmap(vp, cur, &hostfd, &devoff, &run) != 0 ||
+		if (rf_node_bmap(b, node, cur, &hostfd, &devoff, &run) != 0 ||
 		    run == 0 || hostfd < 0)
 			break;
 	}
@@ -185,12 +191,12 @@ ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     struct fuse_file_info *fi)
 {
 	struct rf_bridge *b = rf_req_begin(req, NULL);
-	struct vnode *vp = rf_ino_vp(b, ino);
+	struct rf_node *node = rf_node_get(b, ino);
 
 	(void)fi;
-	if (ll_read_mapped(req, vp, size, off) == 0)
+	if (ll_read_mapped(req, b, node, size, off) == 0)
 		return;
-	ll_read_copy(req, vp, size, off);
+	ll_read_copy(req, node->n_vp, size, off);
 }
 
 void

@@ -44,7 +44,7 @@
  *
  * Exports: rf_nodes_init, rf_nodes_fini, rf_node_get, rf_ino_vp,
  * rf_node_lookup, rf_node_forget, rf_node_datachanged,
- * rf_node_open_keepcache, rf_file_new, rf_file_free.
+ * rf_node_open_keepcache, rf_node_bmap, rf_file_new, rf_file_free.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -338,6 +338,50 @@ rf_node_open_keepcache(struct rf_bridge *b, struct rf_node *node,
 	node->n_open_datagen = gen;
 	pthread_mutex_unlock(&b->nodes_lock);
 	return keep && b->b_opts->keep_cache;
+}
+
+int
+rf_node_bmap(struct rf_bridge *b, struct rf_node *node, uint64_t off,
+    int *hostfdp, uint64_t *devoffp, uint64_t *runp)
+{
+	struct rf_map *m;
+	uint64_t gen, devoff, run;
+	unsigned i;
+	int fd, error;
+
+	gen = __atomic_load_n(&node->n_datagen, __ATOMIC_ACQUIRE);
+	pthread_mutex_lock(&b->nodes_lock);
+	for (i = 0; i < RF_NODE_MAPS; i++) {
+		m = &node->n_maps[i];
+		if (m->m_len != 0 && m->m_gen == gen && off >= m->m_off &&
+		    off - m->m_off < m->m_len) {
+			*hostfdp = m->m_fd;
+			*devoffp = m->m_devoff + (off - m->m_off);
+			*runp = m->m_len - (off - m->m_off);
+			pthread_mutex_unlock(&b->nodes_lock);
+			return 0;
+		}
+	}
+	pthread_mutex_unlock(&b->nodes_lock);
+
+	/* GEN was read before: a write meanwhile leaves the entry stale. */
+	if ((error = rf_k->bmap(node->n_vp, off, &fd, &devoff, &run)) != 0)
+		return error;
+	if (run > 0 && fd >= 0) {
+		pthread_mutex_lock(&b->nodes_lock);
+		m = &node->n_maps[node->n_maps_next];
+		node->n_maps_next = (node->n_maps_next + 1) % RF_NODE_MAPS;
+		m->m_gen = gen;
+		m->m_off = off;
+		m->m_len = run;
+		m->m_devoff = devoff;
+		m->m_fd = fd;
+		pthread_mutex_unlock(&b->nodes_lock);
+	}
+	*hostfdp = fd;
+	*devoffp = devoff;
+	*runp = run;
+	return 0;
 }
 
 struct rf_file *

@@ -67,9 +67,11 @@ bool	rf_split_dead(void);
 /*
  * split_server.c: the child's life, after fork; SOCKS are its ends of
  * the NSOCK channels (socket pairs; the first carries the mount
- * report), PPID the front end's pid.  Never returns.
+ * report), SHMS their shared data windows (NULL: none; split_proto.h),
+ * PPID the front end's pid.  Never returns.
  */
 void	rf_split_child_main(const struct rf_split_conf *c, const int *socks,
-	    unsigned nsock, pid_t ppid) __attribute__((noreturn));
+	    void *const *shms, unsigned nsock, pid_t ppid)
+	    __attribute__((noreturn));
 
 #endif /* RF_SPLIT_H */

@@ -57,6 +57,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -76,6 +77,7 @@
 
 static struct {
 	int		*fds;		/* const: our ends, nchan */
+	void		**shms;		/* const: shared windows, or NULL */
 	unsigned	 nchan;		/* const after start */
 	unsigned	 npost;		/* const: index of the post channel */
 	pthread_mutex_t	 postlock;	/* whole messages on the post channel */
@@ -250,7 +252,7 @@ sc_poll(int fd, const struct timespec *deadline)
  */
 static int
 sc_recv(int fd, uint64_t id, uint32_t op, void *buf, size_t bufsz,
-    const struct timespec *deadline, struct rf_sp_rep *rep)
+    const void *shm, const struct timespec *deadline, struct rf_sp_rep *rep)
 {
 	struct rf_sp_hdr h;
 	struct iovec iov[3], *v = iov;
@@ -291,8 +293,19 @@ sc_recv(int fd, uint64_t id, uint32_t op, void *buf, size_t bufsz,
 		if (want == 0 && got >= fixed) {
 			if (h.h_id != id || h.h_op != op ||
 			    h.h_len < sizeof(*rep) ||
-			    h.h_len - sizeof(*rep) > bufsz ||
-			    rep->rep_datalen != h.h_len - sizeof(*rep))
+			    h.h_len - sizeof(*rep) > bufsz)
+				return EPROTO;
+			if ((rep->rep_flags & RF_SP_RP_SHMDATA) != 0) {
+				/* The data is in the window: copy it out. */
+				if (shm == NULL || h.h_len != sizeof(*rep) ||
+				    rep->rep_datalen > bufsz)
+					return EPROTO;
+				if (got != fixed)
+					return EPROTO;
+				memcpy(buf, shm, rep->rep_datalen);
+				return 0;
+			}
+			if (rep->rep_datalen != h.h_len - sizeof(*rep))
 				return EPROTO;
 			want = sizeof(h) + h.h_len;
 		}
@@ -351,6 +364,7 @@ rf_sc_call(const struct rf_sc_args *a, struct rf_sp_rep *rep)
 	struct iovec iov[4];
 	struct timespec deadline;
 	uint64_t id;
+	void *shm;
 	int ch, fd, error;
 
 	memset(rep, 0, sizeof(*rep));
@@ -363,6 +377,15 @@ rf_sc_call(const struct rf_sc_args *a, struct rf_sp_rep *rep)
 	if ((ch = sc_take()) == -1)
 		return EIO;
 	fd = sc.fds[ch];
+	shm = sc.shms[ch];
+	if (shm != NULL && a->datalen >= RF_SP_SHMMIN) {
+		/* The data goes through the window, not the socket. */
+		memcpy(shm, a->data, a->datalen);
+		req.req_flags |= RF_SP_RQ_SHMDATA;
+		iov[3].iov_len = 0;
+	}
+	if (shm != NULL && a->rbuf != NULL && a->rbufsz >= RF_SP_SHMMIN)
+		req.req_flags |= RF_SP_RQ_SHMREPLY;
 	id = __atomic_add_fetch(&sc.next_id, 1, __ATOMIC_RELAXED);
 	if ((error = rf_sp_send(fd, NULL, a->op, id, iov, 4)) != 0) {
 		sc_die(sc_send_why(error));
@@ -371,7 +394,7 @@ rf_sc_call(const struct rf_sc_args *a, struct rf_sp_rep *rep)
 	if (a->timeout > 0)
 		sc_deadline(a->timeout, &deadline);
 	error = sc_recv(fd, id, a->op, a->rbuf, a->rbuf != NULL ?
-	    a->rbufsz : 0, a->timeout > 0 ? &deadline : NULL, rep);
+	    a->rbufsz : 0, shm, a->timeout > 0 ? &deadline : NULL, rep);
 	if (error != 0)
 		sc_die(sc_recv_why(error));
 out_put:
@@ -429,12 +452,17 @@ sc_close_all(void)
 {
 	unsigned i;
 
-	for (i = 0; i < sc.nchan; i++)
+	for (i = 0; i < sc.nchan; i++) {
 		if (sc.fds[i] != -1)
 			close(sc.fds[i]);
+		if (sc.shms != NULL && sc.shms[i] != NULL)
+			(void)munmap(sc.shms[i], RF_SP_MAXDATA);
+	}
 	free(sc.fds);
+	free(sc.shms);
 	free(sc.free);
 	sc.fds = sc.free = NULL;
+	sc.shms = NULL;
 	sc.nchan = sc.nfree = 0;
 	if (sc.imgfd != -1)
 		close(sc.imgfd);
@@ -516,9 +544,11 @@ rf_split_start(const struct rf_split_conf *c, struct rf_split_info *info,
 	    c->nworkers) + 1;
 	sc.npost = n - 1;
 	sc.fds = calloc(n, sizeof(*sc.fds));
+	sc.shms = calloc(n, sizeof(*sc.shms));
 	sc.free = calloc(n, sizeof(*sc.free));
 	cfds = calloc(n, sizeof(*cfds));
-	if (sc.fds == NULL || sc.free == NULL || cfds == NULL) {
+	if (sc.fds == NULL || sc.shms == NULL || sc.free == NULL ||
+	    cfds == NULL) {
 		error = ENOMEM;
 		snprintf(err, errlen, "out of memory");
 		goto out_fds;
@@ -533,6 +563,14 @@ rf_split_start(const struct rf_split_conf *c, struct rf_split_info *info,
 		}
 		sc.fds[sc.nchan] = sv[0];
 		cfds[sc.nchan++] = sv[1];
+		/* The call channel's window; without one, the socket. */
+		if (i < RF_SP_SHMCHANS && i != sc.npost) {
+			sc.shms[i] = mmap(NULL, RF_SP_MAXDATA,
+			    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			    -1, 0);
+			if (sc.shms[i] == MAP_FAILED)
+				sc.shms[i] = NULL;
+		}
 	}
 	fflush(NULL);
 	self = getpid();
@@ -542,7 +580,7 @@ rf_split_start(const struct rf_split_conf *c, struct rf_split_info *info,
 		goto out_fds;
 	}
 	if (pid == 0)
-		rf_split_child_main(c, cfds, n, self);	/* closes ours */
+		rf_split_child_main(c, cfds, sc.shms, n, self); /* closes ours */
 	for (i = 0; i < n; i++)
 		close(cfds[i]);
 	free(cfds);

@@ -67,9 +67,15 @@ struct rf_ss_job {
 	struct rf_sp_hdr j_hdr;
 	char		*j_payload;	/* j_hdr.h_len bytes */
 	int		 j_chan;	/* the channel to answer on */
+	void		*j_shm;		/* its shared window, or NULL */
+	bool		 j_shmreply;	/* reply data may go to j_shm */
 };
 
-/* Answer J with REP and LEN bytes of DATA (split_server.c). */
+/*
+ * Answer J with REP and LEN bytes of DATA (split_server.c); through the
+ * shared window when J allows it and LEN is large (DATA may be the
+ * window itself: then nothing is copied).
+ */
 void	rf_ss_reply(const struct rf_ss_job *j, struct rf_sp_rep *rep,
 	    const void *data, size_t len);
 

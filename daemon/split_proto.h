@@ -177,13 +177,38 @@ struct rf_sp_req {
 	uint64_t	req_a[4];	/* integer arguments, per op */
 	uint32_t	req_name2len;	/* bytes of NAME2, NUL included */
 	uint32_t	req_datalen;	/* data bytes after the names */
+	uint32_t	req_flags;	/* RF_SP_RQ_* */
+	uint32_t	req_pad;
 };
+
+/*
+ * Bulk data through shared memory.  Each call channel but the last of
+ * many (RF_SP_SHMCHANS) has a window of RF_SP_MAXDATA bytes mapped
+ * shared in both processes before the fork.  A request's data of
+ * RF_SP_SHMMIN bytes or more is put there instead of in the message
+ * (RF_SP_RQ_SHMDATA: req_datalen bytes at the window's start, none
+ * after the names); a caller that can take RF_SP_SHMMIN bytes or more
+ * of reply data allows the child to answer the same way
+ * (RF_SP_RQ_SHMREPLY; the reply then says RF_SP_RP_SHMDATA, its
+ * rep_datalen bytes are in the window and not in the message).  One
+ * copy instead of two through the socket, and a 1 MiB write is one
+ * message instead of several socket-buffer fulls.  The front end only
+ * ever copies reply data out of the window (never parses it there):
+ * the child is not trusted.
+ */
+#define RF_SP_SHMMIN		(16U * 1024)
+#define RF_SP_SHMCHANS		32
+#define RF_SP_RQ_SHMDATA	0x1
+#define RF_SP_RQ_SHMREPLY	0x2
+#define RF_SP_RP_SHMDATA	0x1
 
 struct rf_sp_rep {
 	int32_t		rep_error;	/* 0 or a positive errno */
 	uint32_t	rep_datalen;	/* data bytes after this struct */
 	uint64_t	rep_vp;		/* new handle (lookup...) */
 	uint64_t	rep_r[3];	/* integer results, per op */
+	uint32_t	rep_flags;	/* RF_SP_RP_* */
+	uint32_t	rep_pad;
 };
 
 /*

@@ -267,11 +267,16 @@ ss_parse(const struct rf_ss_job *j, const struct rf_sp_req **reqp,
 	const struct rf_sp_req *req = (const void *)j->j_payload;
 	const char *p = j->j_payload + sizeof(*req);
 	uint64_t need;
+	bool inshm;
 
 	if (j->j_hdr.h_len < sizeof(*req))
 		return EINVAL;
+	/* Data in the shared window (split_proto.h) is not in the message. */
+	inshm = (req->req_flags & RF_SP_RQ_SHMDATA) != 0;
+	if (inshm && (j->j_shm == NULL || req->req_datalen > RF_SP_MAXDATA))
+		return EINVAL;
 	need = (uint64_t)sizeof(*req) + req->req_namelen +
-	    req->req_name2len + req->req_datalen;
+	    req->req_name2len + (inshm ? 0 : req->req_datalen);
 	if (need != j->j_hdr.h_len || req->req_ngroups > RF_SP_NGROUPS)
 		return EINVAL;
 	*namep = *name2p = NULL;
@@ -288,7 +293,7 @@ ss_parse(const struct rf_ss_job *j, const struct rf_sp_req **reqp,
 		p += req->req_name2len;
 	}
 	*reqp = req;
-	*datap = p;
+	*datap = inshm ? j->j_shm : p;
 	return 0;
 }
 
@@ -505,7 +510,11 @@ rf_ss_serve(const struct rf_ss_job *j, struct mount *mp)
 	case RF_SP_READ:
 		len = req->req_a[0] < RF_SP_MAXDATA ? req->req_a[0] :
 		    RF_SP_MAXDATA;
-		if ((buf = ss_buf(len, sbuf, sizeof(sbuf), &rbuf)) == NULL) {
+		/* Straight into the shared window when the reply may go there. */
+		if (j->j_shmreply && len >= RF_SP_SHMMIN)
+			buf = j->j_shm;
+		else if ((buf = ss_buf(len, sbuf, sizeof(sbuf), &rbuf)) ==
+		    NULL) {
 			error = ENOMEM;
 			break;
 		}

@@ -59,6 +59,7 @@ union ss_small {
 
 static struct {
 	const int	*chans;		/* const: our ends of the channels */
+	void *const	*shms;		/* const: their windows, or NULL */
 	unsigned	 nchan;		/* const */
 	struct mount	*mp;
 	pthread_mutex_t	 block;
@@ -99,7 +100,9 @@ ss_reply(int ch, uint32_t op, uint64_t id, struct rf_sp_rep *rep,
 {
 	struct iovec iov[2];
 
-	rep->rep_datalen = (uint32_t)len;
+	/* Data in the shared window is counted, not sent. */
+	if ((rep->rep_flags & RF_SP_RP_SHMDATA) == 0)
+		rep->rep_datalen = (uint32_t)len;
 	iov[0].iov_base = rep;
 	iov[0].iov_len = sizeof(*rep);
 	iov[1].iov_base = (void *)(uintptr_t)data;
@@ -116,6 +119,15 @@ rf_ss_reply(const struct rf_ss_job *j, struct rf_sp_rep *rep,
 	/* The sender of a one-way message reads no answer. */
 	if (RF_SP_ONEWAY(j->j_hdr.h_op))
 		return;
+	rep->rep_flags = 0;
+	if (j->j_shmreply && len >= RF_SP_SHMMIN && len <= RF_SP_MAXDATA) {
+		if (data != j->j_shm)
+			memcpy(j->j_shm, data, len);
+		rep->rep_flags = RF_SP_RP_SHMDATA;
+		rep->rep_datalen = (uint32_t)len;
+		ss_reply(j->j_chan, j->j_hdr.h_op, j->j_hdr.h_id, rep, NULL, 0);
+		return;
+	}
 	ss_reply(j->j_chan, j->j_hdr.h_op, j->j_hdr.h_id, rep, data, len);
 }
 
@@ -154,6 +166,8 @@ ss_read_job(int ch, struct rf_ss_job *j, union ss_small *small)
 
 	j->j_payload = NULL;
 	j->j_chan = ch;
+	j->j_shm = ss.shms[ch];
+	j->j_shmreply = false;
 	if (rf_sp_readn(fd, hp, sizeof(*hp)) != 0)
 		return EPIPE;
 	if (hp->h_len > RF_SP_MAXMSG || hp->h_op == RF_SP_HELLO ||
@@ -167,6 +181,10 @@ ss_read_job(int ch, struct rf_ss_job *j, union ss_small *small)
 		return ss_skip(fd, hp->h_len) == 0 ? ENOMEM : EPIPE;
 	if (rf_sp_readn(fd, j->j_payload, hp->h_len) != 0)
 		return EPIPE;		/* the process ends: not freed */
+	if (hp->h_len >= sizeof(struct rf_sp_req))
+		j->j_shmreply = j->j_shm != NULL &&
+		    (((const struct rf_sp_req *)(const void *)j->j_payload)->
+		    req_flags & RF_SP_RQ_SHMREPLY) != 0;
 	return 0;
 }
 
@@ -352,7 +370,7 @@ ss_close_others(const int *socks, unsigned nsock)
 
 void
 rf_split_child_main(const struct rf_split_conf *c, const int *socks,
-    unsigned nsock, pid_t ppid)
+    void *const *shms, unsigned nsock, pid_t ppid)
 {
 	struct vfs_config cfg;
 	struct vnode *rootvp = NULL;
@@ -366,6 +384,7 @@ rf_split_child_main(const struct rf_split_conf *c, const int *socks,
 	/* Nothing of the front end's: only stdio and the channels stay. */
 	ss_close_others(socks, nsock);
 	ss.chans = socks;
+	ss.shms = shms;
 	ss.nchan = nsock;
 	/*
 	 * Stopping is the front end's decision (UNMOUNT, or EOF if it
