@@ -150,6 +150,13 @@ struct rf_node {
 	 * (atomically) by every write, truncate and fallocate done here.
 	 */
 	uint64_t	 n_datagen;	/* atomic */
+	/*
+	 * The file had no extended attribute when last opened, and none
+	 * was set through us since (RF_VA_NOXATTR): the write path's
+	 * "security.capability" query is answered here.
+	 */
+	bool		 n_noxattr;	/* atomic */
+	uint64_t	 n_xattrgen;	/* atomic: bumped by set/remove */
 	bool		 n_open_valid;	/* nodes_lock */
 	uint64_t	 n_open_size;	/* nodes_lock */
 	struct vfs_timespec n_open_mtime; /* nodes_lock */

@@ -207,6 +207,7 @@ ll_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	struct vattr va;
 	struct fuse_entry_param e;
 	struct rf_node *node;
+	bool fresh;
 	int oflags, error;
 
 	oflags = fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY);
@@ -216,6 +217,7 @@ ll_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	 */
 	error = rf_k->create(dvp, name,
 	    S_IFREG | (mode & 07777 & ~c.c_umask), oflags, &vp, &va);
+	fresh = error == 0;
 	if (error == EEXIST && (fi->flags & O_EXCL) == 0 &&
 	    (error = rf_k->lookup(dvp, name, &vp, NULL)) == 0 &&
 	    (error = rf_k->open(vp, oflags, &va)) != 0)
@@ -233,6 +235,9 @@ ll_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		rf_file_abort(b, fi);	/* the entry's ref is gone */
 		goto out_err;
 	}
+	/* A file made here: nobody else can have set an attribute yet. */
+	if (fresh && (va.va_mask & RF_VA_NOXATTR))
+		__atomic_store_n(&node->n_noxattr, true, __ATOMIC_RELEASE);
 	if (fuse_reply_create(req, &e, fi) != 0) {
 		rf_file_abort(b, fi);
 		rf_node_forget(b, node, 1);

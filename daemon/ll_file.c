@@ -62,14 +62,20 @@ ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct rf_bridge *b = rf_req_begin(req, NULL);
 	struct rf_node *node = rf_node_get(b, ino);
 	struct vattr va;
+	uint64_t xgen;
 	int error;
 
+	xgen = __atomic_load_n(&node->n_xattrgen, __ATOMIC_ACQUIRE);
 	if ((error = rf_k->open(node->n_vp, fi->flags, &va)) != 0) {
 		fuse_reply_err(req, error);
 		return;
 	}
 	if (fi->flags & O_TRUNC)
 		rf_node_datachanged(node);
+	/* Not if an attribute was set meanwhile. */
+	if ((va.va_mask & RF_VA_NOXATTR) &&
+	    __atomic_load_n(&node->n_xattrgen, __ATOMIC_ACQUIRE) == xgen)
+		__atomic_store_n(&node->n_noxattr, true, __ATOMIC_RELEASE);
 	if ((error = rf_file_setup(b, node, node->n_vp, fi->flags, &va,
 	    fi)) != 0) {
 		(void)rf_k->close(node->n_vp, fi->flags);

@@ -13,6 +13,11 @@
  * only on EOPNOTSUPP: setting or removing them is refused here.  Reading
  * them (from an image that has some) is allowed.
  *
+ * Linux asks for "security.capability" before every write to a file
+ * (to drop file capabilities); for a file that had no attribute at its
+ * open and got none through us since (n_noxattr), the answer, ENODATA,
+ * is given here without asking the kernel.
+ *
  * Valid replies: err (set, remove); buf, xattr or err (get, list).
  */
 #include <errno.h>
@@ -34,24 +39,33 @@ ll_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
     const char *value, size_t size, int flags)
 {
 	struct rf_bridge *b = rf_req_begin(req, NULL);
+	struct rf_node *node = rf_node_get(b, ino);
 
 	if (ll_xattr_is_acl(name)) {
 		fuse_reply_err(req, EOPNOTSUPP);
 		return;
 	}
-	fuse_reply_err(req, rf_k->setxattr(rf_ino_vp(b, ino), name, value,
-	    size, flags));
+	__atomic_add_fetch(&node->n_xattrgen, 1, __ATOMIC_ACQ_REL);
+	__atomic_store_n(&node->n_noxattr, false, __ATOMIC_RELEASE);
+	fuse_reply_err(req, rf_k->setxattr(node->n_vp, name, value, size,
+	    flags));
 }
 
 void
 ll_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
 	struct rf_bridge *b = rf_req_begin(req, NULL);
-	struct vnode *vp = rf_ino_vp(b, ino);
+	struct rf_node *node = rf_node_get(b, ino);
+	struct vnode *vp = node->n_vp;
 	size_t len = 0;
 	char *buf;
 	int error;
 
+	if (__atomic_load_n(&node->n_noxattr, __ATOMIC_ACQUIRE) &&
+	    strcmp(name, "security.capability") == 0) {
+		fuse_reply_err(req, ENODATA);
+		return;
+	}
 	if (size == 0) {
 		error = rf_k->getxattr(vp, name, NULL, 0, &len);
 		if (error != 0)
@@ -105,10 +119,13 @@ void
 ll_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
 	struct rf_bridge *b = rf_req_begin(req, NULL);
+	struct rf_node *node = rf_node_get(b, ino);
 
 	if (ll_xattr_is_acl(name)) {
 		fuse_reply_err(req, EOPNOTSUPP);
 		return;
 	}
-	fuse_reply_err(req, rf_k->removexattr(rf_ino_vp(b, ino), name));
+	__atomic_add_fetch(&node->n_xattrgen, 1, __ATOMIC_ACQ_REL);
+	__atomic_store_n(&node->n_noxattr, false, __ATOMIC_RELEASE);
+	fuse_reply_err(req, rf_k->removexattr(node->n_vp, name));
 }

@@ -9,6 +9,7 @@
  * rf_kl_create, rf_kl_mknod, rf_kl_mkdir, rf_kl_symlink, rf_kl_link,
  * rf_kl_open, rf_kl_close.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "split_kops.h"
@@ -30,6 +31,20 @@ kl_attr(int error, struct vnode **vpp, struct vattr *va)
 		*vpp = NULL;
 	}
 	return error;
+}
+
+/* Mark VA (of VP, opened) RF_VA_NOXATTR if VP has no attribute. */
+static void
+kl_noxattr(struct vnode *vp, struct vattr *va)
+{
+	size_t len = 0;
+	int error;
+
+	if (va == NULL || va->va_type != VREG)
+		return;
+	error = vfs_pub_listxattr(vp, NULL, 0, &len);
+	if ((error == 0 && len == 0) || error == EOPNOTSUPP)
+		va->va_mask |= RF_VA_NOXATTR;
 }
 
 int
@@ -77,8 +92,10 @@ rf_kl_create(struct vnode *dvp, const char *name, uint32_t mode, int oflags,
 			return error;
 		}
 	}
-	if (oflags >= 0)
+	if (oflags >= 0) {
+		kl_noxattr(*vpp, va);
 		vfs_pub_vref(*vpp);	/* the open file's */
+	}
 	return 0;
 }
 
@@ -131,6 +148,7 @@ rf_kl_open(struct vnode *vp, int oflags, struct vattr *va)
 			(void)vfs_pub_close(vp, oflags);
 			return error;
 		}
+		kl_noxattr(vp, va);
 	}
 	vfs_pub_vref(vp);		/* the open file's */
 	return 0;

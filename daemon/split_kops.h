@@ -46,8 +46,14 @@
  *    error, and on success VPS[i] a referenced vnode and, when VAS is
  *    not NULL, VAS[i] its attributes.  => 0, or an error for the whole
  *    call (then no vnode was returned);
- *  - vref and vrele cannot fail; in split mode they do not wait.
+ *  - open and create of a regular file set RF_VA_NOXATTR in
+ *    VA->va_mask when the file has no extended attribute at all (or
+ *    the filesystem none), so the front end can answer the
+ *    "security.capability" query Linux makes before every write;
+ *  - vref and vrele cannot fail; in split mode they, and close (which
+ *    does nothing in any driver but end the open), do not wait.
  */
+#define RF_VA_NOXATTR	0x80000000U
 struct rf_kops {
 	void	(*setcred)(uint32_t uid, uint32_t gid, uint32_t ngroups,
 		    const uint32_t *groups);

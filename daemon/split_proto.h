@@ -91,8 +91,7 @@
  *  Test-only fault hooks (always compiled in; for the test suite, not
  *  for users): RUMPFUSE_TEST_SPLIT_CRASH=N makes the child abort() when
  *  it starts serving its Nth request (counting from 1 after the mount;
- *  only requests a caller waits for: not one-way messages, and not
- *  CLOSE, which FUSE's RELEASE sends after the caller has moved on),
+ *  only requests a caller waits for, not one-way messages),
  *  RUMPFUSE_TEST_SPLIT_HANG=N makes it sleep forever instead.
  *
  * Exports (split_proto.c): rf_sp_send, rf_sp_readn.
@@ -154,11 +153,13 @@ enum rf_sp_op {
 
 /*
  * One-way operations: the child answers nothing, so the sender does not
- * wait.  Reference counting only: the front end drops or adds a
- * reference on a handle it holds, which cannot fail but for a bad
- * handle (the child logs that).
+ * wait.  Reference counting, and close (which ends an open and drops
+ * the reference it took; no driver's close does more): none can fail
+ * but for a bad handle (the child logs that).  All go on the post
+ * channel, in order.
  */
-#define RF_SP_ONEWAY(op)	((op) == RF_SP_VREF || (op) == RF_SP_VRELE)
+#define RF_SP_ONEWAY(op)	((op) == RF_SP_VREF || (op) == RF_SP_VRELE || \
+				 (op) == RF_SP_CLOSE)
 
 struct rf_sp_hdr {
 	uint32_t	h_len;		/* payload bytes after this */

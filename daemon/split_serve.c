@@ -376,6 +376,41 @@ out_undo:
 	return error;
 }
 
+/* A one-way message (VREF, VRELE, CLOSE): no answer, errors logged. */
+static void
+ss_oneway(uint32_t op, const struct rf_sp_req *req)
+{
+	struct vnode *vp;
+	const char *what = op == RF_SP_VREF ? "vref" : op == RF_SP_VRELE ?
+	    "vrele" : "close";
+	int error;
+
+	switch (op) {
+	case RF_SP_VREF:
+		error = ss_addref(req->req_vp);
+		break;
+	case RF_SP_VRELE:
+		error = ss_drop(req->req_vp);
+		break;
+	default:
+		/* Close, then drop the reference the open took. */
+		if ((vp = ss_borrow(req->req_vp)) == NULL) {
+			error = EBADF;
+			break;
+		}
+		vfs_pub_setcred(req->req_uid, req->req_gid, req->req_ngroups,
+		    req->req_groups);
+		(void)vfs_pub_close(vp, (int)req->req_a[0]);
+		vfs_pub_setcred_root();
+		vfs_pub_vrele(vp);
+		error = ss_drop(req->req_vp);
+		break;
+	}
+	if (error != 0)
+		rf_log(LOG_WARNING, "sandboxed kernel: %s of a bad handle",
+		    what);
+}
+
 void
 rf_ss_serve(const struct rf_ss_job *j, struct mount *mp)
 {
@@ -410,10 +445,7 @@ rf_ss_serve(const struct rf_ss_job *j, struct mount *mp)
 		goto out;
 	}
 	if (RF_SP_ONEWAY(op)) {
-		if ((op == RF_SP_VREF ? ss_addref(req->req_vp) :
-		    ss_drop(req->req_vp)) != 0)
-			rf_log(LOG_WARNING, "sandboxed kernel: %s of a bad "
-			    "handle", op == RF_SP_VREF ? "vref" : "vrele");
+		ss_oneway(op, req);
 		return;			/* no answer */
 	}
 	if (req->req_a[3] != 0)
@@ -501,11 +533,6 @@ rf_ss_serve(const struct rf_ss_job *j, struct mount *mp)
 		/* The open file's reference is the front end's. */
 		if (error == 0 && (error = rf_ss_give(vp, &u1)) != 0)
 			(void)rf_kl_close(vp, (int)req->req_a[0]);
-		break;
-	case RF_SP_CLOSE:
-		/* Closed whatever the error: the open file's reference goes. */
-		error = vfs_pub_close(vp, (int)req->req_a[0]);
-		(void)ss_drop(req->req_vp);
 		break;
 	case RF_SP_READ:
 		len = req->req_a[0] < RF_SP_MAXDATA ? req->req_a[0] :

@@ -239,8 +239,7 @@ ss_worker(void *arg)
 			rep.rep_error = ENOMEM;
 			rf_ss_reply(&j, &rep, NULL, 0);
 		} else {
-			if (!RF_SP_ONEWAY(j.j_hdr.h_op) &&
-			    j.j_hdr.h_op != RF_SP_CLOSE)
+			if (!RF_SP_ONEWAY(j.j_hdr.h_op))
 				ss_fault_hooks();
 			rf_ss_serve(&j, ss.mp);
 			if (j.j_payload != small.s_bytes)

@@ -118,6 +118,23 @@ workload() {
 	    return 1
 	echo 1 >/proc/sys/vm/drop_caches
 	cmp sp "$WORK/sp.model" || { echo "read after truncate"; return 1; }
+	# A write drops file capabilities (Linux asks for
+	# security.capability first; the daemon answers that query itself
+	# only for files without attributes).
+	echo x >capf && setfattr -n security.capability \
+	    -v 0sAQAAAgAgAAAAAAAAAAAAAAAAAAA= capf && echo more >>capf ||
+	    return 1
+	if getfattr -n security.capability capf >/dev/null 2>&1; then
+		echo "a write kept security.capability"; return 1
+	fi
+	# ... also when the attribute is set while the file is open.
+	exec 3>>capg && echo y >&3 && setfattr -n security.capability \
+	    -v 0sAQAAAgAgAAAAAAAAAAAAAAAAAAA= capg && echo z >&3 || return 1
+	exec 3>&-
+	if getfattr -n security.capability capg >/dev/null 2>&1; then
+		echo "a write after setfattr kept security.capability"
+		return 1
+	fi
 	mkdir deep && (cd deep && for i in $(seq 1 20); do mkdir d && cd d ||
 	    exit 1; done; echo bottom >file) || return 1
 	cd / || return 1
