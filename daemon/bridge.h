@@ -139,7 +139,7 @@ int	rf_opts_fuse_args(struct rf_opts *o, const char *argv0,
  *      table; it is dropped when nlookup reaches 0 (never for the root);
  *  (3) at most one node per vnode: the table is keyed by vnode pointer.
  */
-#define RF_NODE_MAPS	4
+#define RF_NODE_MAPS	16
 struct rf_node {
 	struct vnode	*n_vp;		/* const while in the table */
 	uint64_t	 n_nlookup;	/* nodes_lock */
@@ -162,10 +162,11 @@ struct rf_node {
 	struct vfs_timespec n_open_mtime; /* nodes_lock */
 	uint64_t	 n_open_datagen; /* nodes_lock */
 	/*
-	 * The last few clean runs the kernel mapped for splicing (rf_k's
-	 * bmap), each valid while n_datagen has the value it had before
-	 * that bmap: a write, truncate or fallocate through us is the only
-	 * way a clean run of a file becomes dirty or moves.
+	 * Clean runs the kernel mapped for splicing (rf_k's bmap), at most
+	 * one per run end (a run reaches to the end of its extent; the one
+	 * starting lowest is kept), each valid while n_datagen has the
+	 * value it had before that bmap: a write, truncate or fallocate
+	 * through us is the only way a clean run becomes dirty or moves.
 	 */
 	struct rf_map {
 		uint64_t m_gen;		/* n_datagen it holds for */
@@ -245,6 +246,12 @@ bool	rf_node_open_keepcache(struct rf_bridge *b, struct rf_node *node,
  */
 int	rf_node_bmap(struct rf_bridge *b, struct rf_node *node, uint64_t off,
 	    int *hostfdp, uint64_t *devoffp, uint64_t *runp);
+/*
+ * Remember that NODE's bytes [OFF, OFF + RUN) lie at DEVOFF in FD, as a
+ * bmap made while n_datagen was GEN said.
+ */
+void	rf_node_map_put(struct rf_bridge *b, struct rf_node *node,
+	    uint64_t gen, uint64_t off, int fd, uint64_t devoff, uint64_t run);
 
 /*
  * Open handles.  The handle owns the reference the open took for the

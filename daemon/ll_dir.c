@@ -283,7 +283,7 @@ ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct rf_file *f;
 	int error;
 
-	if ((error = rf_k->open(vp, fi->flags, NULL)) != 0) {
+	if ((error = rf_k->open(vp, fi->flags, NULL, NULL)) != 0) {
 		fuse_reply_err(req, error);
 		return;
 	}

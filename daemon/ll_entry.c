@@ -220,7 +220,7 @@ ll_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	fresh = error == 0;
 	if (error == EEXIST && (fi->flags & O_EXCL) == 0 &&
 	    (error = rf_k->lookup(dvp, name, &vp, NULL)) == 0 &&
-	    (error = rf_k->open(vp, oflags, &va)) != 0)
+	    (error = rf_k->open(vp, oflags, &va, NULL)) != 0)
 		rf_k->vrele(vp);
 	if (error != 0)
 		goto out_err;

@@ -62,16 +62,21 @@ ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct rf_bridge *b = rf_req_begin(req, NULL);
 	struct rf_node *node = rf_node_get(b, ino);
 	struct vattr va;
-	uint64_t xgen;
+	struct rf_kmap map;
+	uint64_t xgen, dgen;
 	int error;
 
 	xgen = __atomic_load_n(&node->n_xattrgen, __ATOMIC_ACQUIRE);
-	if ((error = rf_k->open(node->n_vp, fi->flags, &va)) != 0) {
+	dgen = __atomic_load_n(&node->n_datagen, __ATOMIC_ACQUIRE);
+	if ((error = rf_k->open(node->n_vp, fi->flags, &va, &map)) != 0) {
 		fuse_reply_err(req, error);
 		return;
 	}
 	if (fi->flags & O_TRUNC)
 		rf_node_datachanged(node);
+	else		/* where the first read will splice from */
+		rf_node_map_put(b, node, dgen, 0, map.km_fd, map.km_devoff,
+		    map.km_run);
 	/* Not if an attribute was set meanwhile. */
 	if ((va.va_mask & RF_VA_NOXATTR) &&
 	    __atomic_load_n(&node->n_xattrgen, __ATOMIC_ACQUIRE) == xgen)

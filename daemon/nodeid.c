@@ -44,7 +44,8 @@
  *
  * Exports: rf_nodes_init, rf_nodes_fini, rf_node_get, rf_ino_vp,
  * rf_node_lookup, rf_node_forget, rf_node_datachanged,
- * rf_node_open_keepcache, rf_node_bmap, rf_file_new, rf_file_free.
+ * rf_node_open_keepcache, rf_node_bmap, rf_node_map_put, rf_file_new,
+ * rf_file_free.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -340,6 +341,43 @@ rf_node_open_keepcache(struct rf_bridge *b, struct rf_node *node,
 	return keep && b->b_opts->keep_cache;
 }
 
+void
+rf_node_map_put(struct rf_bridge *b, struct rf_node *node, uint64_t gen,
+    uint64_t off, int fd, uint64_t devoff, uint64_t run)
+{
+	struct rf_map *m;
+	unsigned i;
+
+	if (run == 0 || fd < 0)
+		return;
+	pthread_mutex_lock(&b->nodes_lock);
+	/*
+	 * The same run (same end) is kept once: from the lower start if
+	 * both are current, else from this one.
+	 */
+	for (i = 0; i < RF_NODE_MAPS; i++) {
+		m = &node->n_maps[i];
+		if (m->m_len != 0 && m->m_fd == fd &&
+		    m->m_off + m->m_len == off + run &&
+		    m->m_devoff + m->m_len == devoff + run)
+			break;
+	}
+	if (i < RF_NODE_MAPS && m->m_gen == gen && m->m_off <= off) {
+		pthread_mutex_unlock(&b->nodes_lock);
+		return;			/* already known, and wider */
+	}
+	if (i == RF_NODE_MAPS) {
+		m = &node->n_maps[node->n_maps_next];
+		node->n_maps_next = (node->n_maps_next + 1) % RF_NODE_MAPS;
+	}
+	m->m_gen = gen;
+	m->m_off = off;
+	m->m_len = run;
+	m->m_devoff = devoff;
+	m->m_fd = fd;
+	pthread_mutex_unlock(&b->nodes_lock);
+}
+
 int
 rf_node_bmap(struct rf_bridge *b, struct rf_node *node, uint64_t off,
     int *hostfdp, uint64_t *devoffp, uint64_t *runp)
@@ -367,17 +405,7 @@ rf_node_bmap(struct rf_bridge *b, struct rf_node *node, uint64_t off,
 	/* GEN was read before: a write meanwhile leaves the entry stale. */
 	if ((error = rf_k->bmap(node->n_vp, off, &fd, &devoff, &run)) != 0)
 		return error;
-	if (run > 0 && fd >= 0) {
-		pthread_mutex_lock(&b->nodes_lock);
-		m = &node->n_maps[node->n_maps_next];
-		node->n_maps_next = (node->n_maps_next + 1) % RF_NODE_MAPS;
-		m->m_gen = gen;
-		m->m_off = off;
-		m->m_len = run;
-		m->m_devoff = devoff;
-		m->m_fd = fd;
-		pthread_mutex_unlock(&b->nodes_lock);
-	}
+	rf_node_map_put(b, node, gen, off, fd, devoff, run);
 	*hostfdp = fd;
 	*devoffp = devoff;
 	*runp = run;

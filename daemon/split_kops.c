@@ -136,10 +136,13 @@ rf_kl_link(struct vnode *vp, struct vnode *dvp, const char *name,
 }
 
 int
-rf_kl_open(struct vnode *vp, int oflags, struct vattr *va)
+rf_kl_open(struct vnode *vp, int oflags, struct vattr *va,
+    struct rf_kmap *map)
 {
 	int error;
 
+	if (map != NULL)
+		map->km_run = 0;
 	if ((error = vfs_pub_open(vp, oflags)) != 0)
 		return error;
 	if (va != NULL) {
@@ -150,6 +153,9 @@ rf_kl_open(struct vnode *vp, int oflags, struct vattr *va)
 		}
 		kl_noxattr(vp, va);
 	}
+	if (map != NULL && vfs_pub_bmap(vp, 0, &map->km_fd, &map->km_devoff,
+	    &map->km_run) != 0)
+		map->km_run = 0;
 	vfs_pub_vref(vp);		/* the open file's */
 	return 0;
 }

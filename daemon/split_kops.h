@@ -50,10 +50,20 @@
  *    VA->va_mask when the file has no extended attribute at all (or
  *    the filesystem none), so the front end can answer the
  *    "security.capability" query Linux makes before every write;
+ *  - open with MAP not NULL also maps the start of a regular file as
+ *    bmap(vp, 0) would (km_run 0 if it cannot): a small file is then
+ *    read without another call;
  *  - vref and vrele cannot fail; in split mode they, and close (which
  *    does nothing in any driver but end the open), do not wait.
  */
 #define RF_VA_NOXATTR	0x80000000U
+/* Where a file's bytes from offset 0 lie for splicing (open's MAP). */
+struct rf_kmap {
+	int		km_fd;		/* host descriptor */
+	uint64_t	km_devoff;	/* offset in it */
+	uint64_t	km_run;		/* bytes; 0: nothing mapped */
+};
+
 struct rf_kops {
 	void	(*setcred)(uint32_t uid, uint32_t gid, uint32_t ngroups,
 		    const uint32_t *groups);
@@ -82,7 +92,8 @@ struct rf_kops {
 	int	(*rmdir)(struct vnode *dvp, const char *name);
 	int	(*rename)(struct vnode *fdvp, const char *fname,
 		    struct vnode *tdvp, const char *tname, unsigned flags);
-	int	(*open)(struct vnode *vp, int oflags, struct vattr *va);
+	int	(*open)(struct vnode *vp, int oflags, struct vattr *va,
+		    struct rf_kmap *map);
 	int	(*close)(struct vnode *vp, int oflags);
 	int	(*read)(struct vnode *vp, void *buf, size_t len,
 		    uint64_t off, size_t *donep);
@@ -131,7 +142,8 @@ int	rf_kl_symlink(struct vnode *dvp, const char *name, const char *target,
 	    struct vnode **vpp, struct vattr *va);
 int	rf_kl_link(struct vnode *vp, struct vnode *dvp, const char *name,
 	    struct vattr *va);
-int	rf_kl_open(struct vnode *vp, int oflags, struct vattr *va);
+int	rf_kl_open(struct vnode *vp, int oflags, struct vattr *va,
+	    struct rf_kmap *map);
 int	rf_kl_close(struct vnode *vp, int oflags);
 /* The table in use: &rf_kops_local unless main.c chose split mode. */
 extern const struct rf_kops *rf_k;

@@ -419,6 +419,7 @@ rf_ss_serve(const struct rf_ss_job *j, struct mount *mp)
 	struct rf_sp_rep rep;
 	struct vnode *vp = NULL, *vp2 = NULL, *nvp = NULL;
 	struct vattr va, *vap = NULL;
+	struct rf_kmap km;
 	struct vfs_statvfs sv;
 	struct ss_dirbuf d;
 	/* Replies up to this size need no allocation (SS_STACK: 1 MiB). */
@@ -529,7 +530,13 @@ rf_ss_serve(const struct rf_ss_job *j, struct mount *mp)
 		    (unsigned)req->req_a[0]);
 		break;
 	case RF_SP_OPEN:
-		error = rf_kl_open(vp, (int)req->req_a[0], vap);
+		/* req_a[2]: map the start too (rep_r[0..1]: bmap's). */
+		error = rf_kl_open(vp, (int)req->req_a[0], vap,
+		    req->req_a[2] != 0 ? &km : NULL);
+		if (error == 0 && req->req_a[2] != 0 && km.km_run != 0) {
+			rep.rep_r[0] = km.km_devoff;
+			rep.rep_r[1] = km.km_run;
+		}
 		/* The open file's reference is the front end's. */
 		if (error == 0 && (error = rf_ss_give(vp, &u1)) != 0)
 			(void)rf_kl_close(vp, (int)req->req_a[0]);

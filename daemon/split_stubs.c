@@ -369,14 +369,38 @@ sc_int_op(uint32_t op, struct vnode *vp, uint64_t a0, uint64_t a1,
 	return rf_sc_call(&a, &rep);
 }
 
+static int sc_close(struct vnode *vp, int oflags);
+
+/* MAP: the child's bmap of offset 0, in the front end's descriptor. */
 static int
-sc_open(struct vnode *vp, int oflags, struct vattr *va)
+sc_open(struct vnode *vp, int oflags, struct vattr *va, struct rf_kmap *map)
 {
 	struct rf_sc_args a = SC_ARGS(RF_SP_OPEN);
+	struct rf_sp_rep rep;
+	int error;
 
 	a.vp = H(vp);
 	a.a[0] = (uint32_t)oflags;
-	return sc_call_va(&a, va);
+	a.a[2] = map != NULL && rf_sc_imgfd() >= 0;
+	if (map != NULL)
+		map->km_run = 0;
+	if (va != NULL) {
+		a.a[3] = 1;
+		a.rbuf = va;
+		a.rbufsz = sizeof(*va);
+	}
+	if ((error = rf_sc_call(&a, &rep)) != 0)
+		return error;
+	if (va != NULL && rep.rep_datalen != sizeof(*va)) {
+		sc_close(vp, oflags);		/* it is open: end that */
+		return EIO;
+	}
+	if (a.a[2] != 0 && rep.rep_r[1] != 0) {
+		map->km_fd = rf_sc_imgfd();
+		map->km_devoff = rep.rep_r[0];
+		map->km_run = rep.rep_r[1];
+	}
+	return 0;
 }
 
 static int
