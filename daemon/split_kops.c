@@ -10,6 +10,7 @@
  * rf_kl_open, rf_kl_close.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 
 #include "split_kops.h"
@@ -141,8 +142,10 @@ rf_kl_open(struct vnode *vp, int oflags, struct vattr *va,
 {
 	int error;
 
-	if (map != NULL)
+	if (map != NULL) {
+		map->km_fd = -1;
 		map->km_run = 0;
+	}
 	if ((error = vfs_pub_open(vp, oflags)) != 0)
 		return error;
 	if (va != NULL) {
@@ -151,7 +154,9 @@ rf_kl_open(struct vnode *vp, int oflags, struct vattr *va,
 			(void)vfs_pub_close(vp, oflags);
 			return error;
 		}
-		kl_noxattr(vp, va);
+		/* Only writes make Linux ask for security.capability. */
+		if ((oflags & O_ACCMODE) != O_RDONLY)
+			kl_noxattr(vp, va);
 	}
 	if (map != NULL && vfs_pub_bmap(vp, 0, &map->km_fd, &map->km_devoff,
 	    &map->km_run) != 0)

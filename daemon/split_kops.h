@@ -46,7 +46,7 @@
  *    error, and on success VPS[i] a referenced vnode and, when VAS is
  *    not NULL, VAS[i] its attributes.  => 0, or an error for the whole
  *    call (then no vnode was returned);
- *  - open and create of a regular file set RF_VA_NOXATTR in
+ *  - create, and open for writing, of a regular file set RF_VA_NOXATTR in
  *    VA->va_mask when the file has no extended attribute at all (or
  *    the filesystem none), so the front end can answer the
  *    "security.capability" query Linux makes before every write;

@@ -62,6 +62,28 @@ sc_vrele(struct vnode *vp)
 }
 
 /*
+ * Send A, asking for the attributes into VA too when VA is not NULL.
+ * => the call's error with *REP filled; *BADVA set when the call
+ *    succeeded but the attributes asked for did not come (the caller
+ *    undoes what the call did and fails with EIO).
+ */
+static int
+sc_call_attr(struct rf_sc_args *a, struct vattr *va, struct rf_sp_rep *rep,
+    bool *badva)
+{
+	int error;
+
+	if (va != NULL) {
+		a->a[3] = 1;
+		a->rbuf = va;
+		a->rbufsz = sizeof(*va);
+	}
+	error = rf_sc_call(a, rep);
+	*badva = error == 0 && va != NULL && rep->rep_datalen != sizeof(*va);
+	return error;
+}
+
+/*
  * A call that answers with a new handle in *VPP and, if VA is not NULL,
  * its attributes.
  */
@@ -69,41 +91,20 @@ static int
 sc_call_vp(struct rf_sc_args *a, struct vnode **vpp, struct vattr *va)
 {
 	struct rf_sp_rep rep;
+	bool badva;
 	int error;
 
-	if (va != NULL) {
-		a->a[3] = 1;
-		a->rbuf = va;
-		a->rbufsz = sizeof(*va);
-	}
-	if ((error = rf_sc_call(a, &rep)) != 0)
+	if ((error = sc_call_attr(a, va, &rep, &badva)) != 0)
 		return error;
 	if (rep.rep_vp == 0)
 		return EIO;
 	*vpp = (struct vnode *)(uintptr_t)rep.rep_vp;
-	if (va != NULL && rep.rep_datalen != sizeof(*va)) {
+	if (badva) {
 		sc_vrele(*vpp);
 		*vpp = NULL;
 		return EIO;
 	}
 	return 0;
-}
-
-/* A call on an existing handle that answers with its attributes. */
-static int
-sc_call_va(struct rf_sc_args *a, struct vattr *va)
-{
-	struct rf_sp_rep rep;
-	int error;
-
-	if (va != NULL) {
-		a->a[3] = 1;
-		a->rbuf = va;
-		a->rbufsz = sizeof(*va);
-	}
-	if ((error = rf_sc_call(a, &rep)) != 0)
-		return error;
-	return va == NULL || rep.rep_datalen == sizeof(*va) ? 0 : EIO;
 }
 
 static int
@@ -301,11 +302,16 @@ sc_link(struct vnode *vp, struct vnode *dvp, const char *name,
     struct vattr *va)
 {
 	struct rf_sc_args a = SC_ARGS(RF_SP_LINK);
+	struct rf_sp_rep rep;
+	bool badva;
+	int error;
 
 	a.vp = H(vp);
 	a.vp2 = H(dvp);
 	a.name = name;
-	return sc_call_va(&a, va);
+	if ((error = sc_call_attr(&a, va, &rep, &badva)) != 0)
+		return error;
+	return badva ? EIO : 0;
 }
 
 static int
@@ -377,21 +383,19 @@ sc_open(struct vnode *vp, int oflags, struct vattr *va, struct rf_kmap *map)
 {
 	struct rf_sc_args a = SC_ARGS(RF_SP_OPEN);
 	struct rf_sp_rep rep;
+	bool badva;
 	int error;
 
 	a.vp = H(vp);
 	a.a[0] = (uint32_t)oflags;
 	a.a[2] = map != NULL && rf_sc_imgfd() >= 0;
-	if (map != NULL)
+	if (map != NULL) {
+		map->km_fd = -1;
 		map->km_run = 0;
-	if (va != NULL) {
-		a.a[3] = 1;
-		a.rbuf = va;
-		a.rbufsz = sizeof(*va);
 	}
-	if ((error = rf_sc_call(&a, &rep)) != 0)
+	if ((error = sc_call_attr(&a, va, &rep, &badva)) != 0)
 		return error;
-	if (va != NULL && rep.rep_datalen != sizeof(*va)) {
+	if (badva) {
 		sc_close(vp, oflags);		/* it is open: end that */
 		return EIO;
 	}
