@@ -98,6 +98,7 @@ struct rf_opts {
 	char		*user;		/* user=NAME, or NULL */
 	uint64_t	 memlimit;	/* memlimit=SIZE; 0 = default */
 	double		 split_timeout;	/* seconds; 0 = 30 */
+	int		 cpu_latency;	/* µs while busy; -1 off; default 0 */
 
 	/* FUSE-side options seen */
 	bool		 multiuser;	/* allow_other or allow_root */
@@ -287,6 +288,16 @@ struct rf_cred {
  */
 struct rf_bridge *rf_req_begin(fuse_req_t req, struct rf_cred *c);
 void	rf_cred_apply(const struct rf_cred *c);
+
+/*
+ * CPU wake-up latency while requests arrive (cpulat.c).  start: open
+ * /dev/cpu_dma_latency (before the sandbox) and ask for BUSY_US
+ * microseconds whenever requests flow; a negative BUSY_US, or no root,
+ * does nothing.  busy: a request arrived (rf_req_begin() calls it).
+ */
+void	rf_cpulat_start(int busy_us);
+void	rf_cpulat_busy(void);
+void	rf_cpulat_stop(void);
 
 /* vattr -> struct stat. */
 void	rf_vattr_to_stat(const struct vattr *va, struct stat *st);

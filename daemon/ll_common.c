@@ -37,6 +37,7 @@ rf_req_begin(fuse_req_t req, struct rf_cred *c)
 	gid_t groups[RF_NGROUPS];
 	int n, i;
 
+	rf_cpulat_busy();
 	if (c == NULL)
 		c = &local;
 	c->c_uid = ctx->uid;

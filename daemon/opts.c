@@ -13,7 +13,8 @@
  *                        max_write= max_readahead= [no]writeback_cache
  *                        [no]keep_cache threads= max_threads= bufcache=
  *                        lrumax= [no]clone_fd
- *                        sandbox= user= memlimit= split_timeout=
+ *                        cpu_latency= sandbox= user= memlimit=
+ *                        split_timeout=
  *                        (sandbox.h)
  *   the kernel           everything else, verbatim, for vfs_mount(),
  *                        which rejects what its driver does not know
@@ -54,6 +55,7 @@ rf_opts_init(struct rf_opts *o)
 	o->user = NULL;
 	o->memlimit = 0;		/* RF_SANDBOX_MEMLIMIT_DEFAULT */
 	o->split_timeout = 0.0;		/* the split code's default */
+	o->cpu_latency = 0;
 	o->fuse_list = g_ptr_array_new_with_free_func(g_free);
 	o->kern_o = g_string_new(NULL);
 }
@@ -387,6 +389,17 @@ opt_one(struct rf_opts *o, const char *opt, char *err, size_t errlen)
 			return EINVAL;
 		}
 		o->memlimit = sz;
+		return 0;
+	}
+	if (KEY("cpu_latency")) {
+		NEEDVAL();
+		if (strcmp(val, "off") == 0) {
+			o->cpu_latency = -1;
+			return 0;
+		}
+		if (opt_uint(val, &u) != 0 || u > 1000000)
+			goto out_bad;
+		o->cpu_latency = (int)u;
 		return 0;
 	}
 	if (KEY("split_timeout")) {
