@@ -131,11 +131,12 @@ ll_is_now(const struct vfs_timespec *ts)
  *      tells it whatever the daemon asks; only the owner may chmod;
  *  (3) with writeback caching Linux sends "set the times to now" as
  *      explicit times, which only the owner may set.
- * => the new error.
+ * => the new error; on success ATTRS as rf_k->setattr fills it.
  */
 static int
 ll_setattr_retry(struct rf_bridge *b, struct vnode *vp, struct vattr *va,
-    const struct rf_file *f, const struct rf_cred *c, int error)
+    const struct rf_file *f, const struct rf_cred *c, int error,
+    struct vattr *attrs)
 {
 	uint32_t m = va->va_mask;
 	bool asroot = false;
@@ -154,12 +155,12 @@ ll_setattr_retry(struct rf_bridge *b, struct vnode *vp, struct vattr *va,
 	    (!(m & VA_MTIME) || ll_is_now(&va->va_mtime))) {
 		va->va_atime.tv_nsec = UTIME_NOW;		/* (3) */
 		va->va_mtime.tv_nsec = UTIME_NOW;
-		return rf_k->setattr(vp, va);
+		return rf_k->setattr(vp, va, attrs);
 	}
 	if (!asroot)
 		return error;
 	rf_k->setcred_root();
-	error = rf_k->setattr(vp, va);
+	error = rf_k->setattr(vp, va, attrs);
 	rf_cred_apply(c);
 	return error;
 }
@@ -172,25 +173,30 @@ ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 	struct rf_bridge *b = rf_req_begin(req, &c);
 	struct rf_node *node = rf_node_get(b, ino);
 	struct rf_file *f = fi != NULL ? rf_file_of(fi) : NULL;
-	struct vattr va;
+	struct vattr va, attrs;
+	struct stat st;
 	int error;
 
 	ll_setattr_vattr(attr, to_set, &va);
-	if (va.va_mask != 0) {
-		if ((va.va_mask & VA_SIZE) && ll_writable(f))
-			va.va_mask |= VA_OPENFILE;	/* ftruncate(2) */
-		error = rf_k->setattr(node->n_vp, &va);
-		if (error != 0)
-			error = ll_setattr_retry(b, node->n_vp, &va, f, &c,
-			    error);
-		if (va.va_mask & VA_SIZE)
-			rf_node_datachanged(node);
-		if (error != 0) {
-			fuse_reply_err(req, error);
-			return;
-		}
+	if (va.va_mask == 0) {
+		ll_reply_attr(b, req, node->n_vp);
+		return;
 	}
-	ll_reply_attr(b, req, node->n_vp);
+	if ((va.va_mask & VA_SIZE) && ll_writable(f))
+		va.va_mask |= VA_OPENFILE;	/* ftruncate(2) */
+	/* The attributes come with the change: one call in split mode. */
+	error = rf_k->setattr(node->n_vp, &va, &attrs);
+	if (error != 0)
+		error = ll_setattr_retry(b, node->n_vp, &va, f, &c, error,
+		    &attrs);
+	if (va.va_mask & VA_SIZE)
+		rf_node_datachanged(node);
+	if (error != 0) {
+		fuse_reply_err(req, error);
+		return;
+	}
+	rf_vattr_to_stat(&attrs, &st);
+	fuse_reply_attr(req, &st, b->b_opts->attr_timeout);
 }
 
 void

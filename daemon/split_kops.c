@@ -137,6 +137,17 @@ rf_kl_link(struct vnode *vp, struct vnode *dvp, const char *name,
 }
 
 int
+rf_kl_setattr(struct vnode *vp, struct vattr *va, struct vattr *attrs)
+{
+	int error;
+
+	if ((error = vfs_pub_setattr(vp, va)) != 0 || attrs == NULL)
+		return error;
+	memset(attrs, 0, sizeof(*attrs));
+	return vfs_pub_getattr(vp, attrs);
+}
+
+int
 rf_kl_open(struct vnode *vp, int oflags, struct vattr *va,
     struct rf_kmap *map)
 {
@@ -183,7 +194,7 @@ const struct rf_kops rf_kops_local = {
 	.lookup		= rf_kl_lookup,
 	.lookupv	= rf_kl_lookupv,
 	.getattr	= vfs_pub_getattr,
-	.setattr	= vfs_pub_setattr,
+	.setattr	= rf_kl_setattr,
 	.access		= vfs_pub_access,
 	.create		= rf_kl_create,
 	.mknod		= rf_kl_mknod,

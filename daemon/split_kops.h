@@ -42,6 +42,8 @@
  *    references, the caller's and the open file's; if that open fails,
  *    the file stays created, its vnode is released and the error
  *    returned;
+ *  - setattr with ATTRS not NULL also fills ATTRS, on success, with the
+ *    attributes after the change, as getattr would give them;
  *  - lookupv looks up N names in DVP at once: for each, ERRORS[i] is its
  *    error, and on success VPS[i] a referenced vnode and, when VAS is
  *    not NULL, VAS[i] its attributes.  => 0, or an error for the whole
@@ -76,7 +78,8 @@ struct rf_kops {
 		    const char *const *names, struct vnode **vps,
 		    struct vattr *vas, int *errors);
 	int	(*getattr)(struct vnode *vp, struct vattr *va);
-	int	(*setattr)(struct vnode *vp, struct vattr *va);
+	int	(*setattr)(struct vnode *vp, struct vattr *va,
+		    struct vattr *attrs);
 	int	(*access)(struct vnode *vp, int mode);
 	int	(*create)(struct vnode *dvp, const char *name, uint32_t mode,
 		    int oflags, struct vnode **vpp, struct vattr *va);
@@ -142,6 +145,8 @@ int	rf_kl_symlink(struct vnode *dvp, const char *name, const char *target,
 	    struct vnode **vpp, struct vattr *va);
 int	rf_kl_link(struct vnode *vp, struct vnode *dvp, const char *name,
 	    struct vattr *va);
+int	rf_kl_setattr(struct vnode *vp, struct vattr *va,
+	    struct vattr *attrs);
 int	rf_kl_open(struct vnode *vp, int oflags, struct vattr *va,
 	    struct rf_kmap *map);
 int	rf_kl_close(struct vnode *vp, int oflags);

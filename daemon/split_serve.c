@@ -418,7 +418,7 @@ rf_ss_serve(const struct rf_ss_job *j, struct mount *mp)
 	const char *name, *name2, *data;
 	struct rf_sp_rep rep;
 	struct vnode *vp = NULL, *vp2 = NULL, *nvp = NULL;
-	struct vattr va, *vap = NULL;
+	struct vattr va, sva[2], *vap = NULL;
 	struct rf_kmap km;
 	struct vfs_statvfs sv;
 	struct ss_dirbuf d;
@@ -485,10 +485,13 @@ rf_ss_serve(const struct rf_ss_job *j, struct mount *mp)
 			error = EINVAL;
 			break;
 		}
-		memcpy(&va, data, sizeof(va));
-		error = vfs_pub_setattr(vp, &va);
-		out = &va;
-		outlen = sizeof(va);
+		memcpy(&sva[0], data, sizeof(sva[0]));
+		error = rf_kl_setattr(vp, &sva[0], vap != NULL ? &sva[1] :
+		    NULL);
+		out = sva;
+		outlen = error == 0 && vap != NULL ? sizeof(sva) :
+		    sizeof(sva[0]);
+		vap = NULL;	/* sent in sva */
 		break;
 	case RF_SP_ACCESS:
 		error = vfs_pub_access(vp, (int)req->req_a[0]);

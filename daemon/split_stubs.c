@@ -217,22 +217,32 @@ sc_getattr(struct vnode *vp, struct vattr *va)
 	return rep.rep_datalen == sizeof(*va) ? 0 : EIO;
 }
 
+/*
+ * The reply: the change as the kernel left it, then, when asked for
+ * (a[3]) and the change succeeded, the attributes after it.
+ */
 static int
-sc_setattr(struct vnode *vp, struct vattr *va)
+sc_setattr(struct vnode *vp, struct vattr *va, struct vattr *attrs)
 {
 	struct rf_sc_args a = SC_ARGS(RF_SP_SETATTR);
 	struct rf_sp_rep rep;
-	struct vattr out;
+	struct vattr out[2];
 	int error;
 
 	a.vp = H(vp);
 	a.data = va;
 	a.datalen = sizeof(*va);
-	a.rbuf = &out;
+	a.a[3] = attrs != NULL;
+	a.rbuf = out;
 	a.rbufsz = sizeof(out);
 	error = rf_sc_call(&a, &rep);
-	if (rep.rep_datalen == sizeof(out) && error != EIO)
-		*va = out;	/* as the kernel left it */
+	if (rep.rep_datalen >= sizeof(out[0]) && error != EIO)
+		*va = out[0];	/* as the kernel left it */
+	if (error == 0 && attrs != NULL) {
+		if (rep.rep_datalen != sizeof(out))
+			return EIO;
+		*attrs = out[1];
+	}
 	return error;
 }
 
