@@ -63,6 +63,9 @@
 
 /* ---- options (opts.c) ---- */
 
+/* -o readdirplus= */
+enum { RF_RDPLUS_ALWAYS, RF_RDPLUS_AUTO, RF_RDPLUS_NO };
+
 struct rf_opts {
 	/* command line */
 	const char	*fstype;	/* -t; "auto" by default */
@@ -99,6 +102,7 @@ struct rf_opts {
 	uint64_t	 memlimit;	/* memlimit=SIZE; 0 = default */
 	double		 split_timeout;	/* seconds; 0 = 30 */
 	int		 cpu_latency;	/* µs while busy; -1 off; default 0 */
+	int		 readdirplus;	/* RF_RDPLUS_*; default ALWAYS */
 
 	/* FUSE-side options seen */
 	bool		 multiuser;	/* allow_other or allow_root */

@@ -19,7 +19,11 @@
 /*
  * Capabilities:
  *  - splice both ways (reads are spliced from the image by ll_read);
- *  - readdirplus, adaptively (READDIRPLUS_AUTO);
+ *  - readdirplus for every directory read (readdirplus=always, the
+ *    default; Linux's READDIRPLUS_AUTO uses it only for the first
+ *    read of a directory, and a program that lists a whole directory
+ *    before it stats the entries -- find -exec stat, du, rm -r -- then
+ *    costs one LOOKUP per entry), only adaptively (auto), or never;
  *  - asynchronous and parallel reads, parallel directory operations;
  *  - atomic O_TRUNC: vfs_pub_open() truncates;
  *  - cached symlinks (a symlink's target never changes);
@@ -37,8 +41,12 @@ ll_init(void *userdata, struct fuse_conn_info *conn)
 	LL_WANT(conn, FUSE_CAP_SPLICE_READ);
 	LL_WANT(conn, FUSE_CAP_SPLICE_WRITE);
 	LL_WANT(conn, FUSE_CAP_SPLICE_MOVE);
-	LL_WANT(conn, FUSE_CAP_READDIRPLUS);
-	LL_WANT(conn, FUSE_CAP_READDIRPLUS_AUTO);
+	conn->want &= ~(unsigned)(FUSE_CAP_READDIRPLUS |
+	    FUSE_CAP_READDIRPLUS_AUTO);
+	if (o->readdirplus != RF_RDPLUS_NO)
+		LL_WANT(conn, FUSE_CAP_READDIRPLUS);
+	if (o->readdirplus == RF_RDPLUS_AUTO)
+		LL_WANT(conn, FUSE_CAP_READDIRPLUS_AUTO);
 	LL_WANT(conn, FUSE_CAP_ASYNC_READ);
 	LL_WANT(conn, FUSE_CAP_ASYNC_DIO);
 	LL_WANT(conn, FUSE_CAP_PARALLEL_DIROPS);

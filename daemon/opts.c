@@ -13,7 +13,8 @@
  *                        max_write= max_readahead= [no]writeback_cache
  *                        [no]keep_cache threads= max_threads= bufcache=
  *                        lrumax= [no]clone_fd
- *                        cpu_latency= sandbox= user= memlimit=
+ *                        readdirplus= cpu_latency= sandbox= user=
+ *                        memlimit=
  *                        split_timeout=
  *                        (sandbox.h)
  *   the kernel           everything else, verbatim, for vfs_mount(),
@@ -56,6 +57,7 @@ rf_opts_init(struct rf_opts *o)
 	o->memlimit = 0;		/* RF_SANDBOX_MEMLIMIT_DEFAULT */
 	o->split_timeout = 0.0;		/* the split code's default */
 	o->cpu_latency = 0;
+	o->readdirplus = RF_RDPLUS_ALWAYS;
 	o->fuse_list = g_ptr_array_new_with_free_func(g_free);
 	o->kern_o = g_string_new(NULL);
 }
@@ -389,6 +391,18 @@ opt_one(struct rf_opts *o, const char *opt, char *err, size_t errlen)
 			return EINVAL;
 		}
 		o->memlimit = sz;
+		return 0;
+	}
+	if (KEY("readdirplus")) {
+		NEEDVAL();
+		if (strcmp(val, "always") == 0)
+			o->readdirplus = RF_RDPLUS_ALWAYS;
+		else if (strcmp(val, "auto") == 0)
+			o->readdirplus = RF_RDPLUS_AUTO;
+		else if (strcmp(val, "no") == 0)
+			o->readdirplus = RF_RDPLUS_NO;
+		else
+			goto out_bad;
 		return 0;
 	}
 	if (KEY("cpu_latency")) {
