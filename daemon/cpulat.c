@@ -50,7 +50,7 @@ static atomic_bool	cl_seen;	/* a request since the last look */
 static bool		cl_stop;
 static pthread_t	cl_thread;
 static pthread_mutex_t	cl_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t	cl_cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t	cl_cv;		/* on CLOCK_MONOTONIC */
 
 /* Write VALUE as the bound.  Called with cl_lock held. */
 static void
@@ -61,11 +61,14 @@ cl_write(int32_t value)
 		rf_log(LOG_DEBUG, "%s: %s", RF_CPULAT_DEV, strerror(errno));
 }
 
-/* The thread that withdraws the bound after a quiet interval. */
+/*
+ * The thread that withdraws the bound after a quiet interval.  It waits
+ * on cl_cv, so rf_cpulat_stop() need not wait for an interval to end.
+ */
 static void *
 cl_main(void *arg)
 {
-	struct timespec ts = { 0, RF_CPULAT_QUIET_MS * 1000000L };
+	struct timespec ts;
 
 	(void)arg;
 	pthread_mutex_lock(&cl_lock);
@@ -74,9 +77,17 @@ cl_main(void *arg)
 			pthread_cond_wait(&cl_cv, &cl_lock);
 		if (cl_stop)
 			break;
-		pthread_mutex_unlock(&cl_lock);
-		(void)nanosleep(&ts, NULL);
-		pthread_mutex_lock(&cl_lock);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += RF_CPULAT_QUIET_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		while (!cl_stop && pthread_cond_timedwait(&cl_cv, &cl_lock,
+		    &ts) != ETIMEDOUT)
+			continue;
+		if (cl_stop)
+			break;
 		if (!atomic_exchange(&cl_seen, false) && atomic_load(&cl_on)) {
 			cl_write(RF_CPULAT_NONE);
 			atomic_store(&cl_on, false);
@@ -89,6 +100,7 @@ cl_main(void *arg)
 void
 rf_cpulat_start(int busy_us)
 {
+	pthread_condattr_t ca;
 	int fd, error;
 
 	if (busy_us < 0 || cl_fd != -1)
@@ -98,14 +110,21 @@ rf_cpulat_start(int busy_us)
 		    "is", RF_CPULAT_DEV, strerror(errno));
 		return;
 	}
-	cl_fd = fd;
 	cl_busy_us = busy_us;
 	cl_stop = false;
-	if ((error = pthread_create(&cl_thread, NULL, cl_main, NULL)) != 0) {
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	error = pthread_cond_init(&cl_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (error == 0 && (error = pthread_create(&cl_thread, NULL, cl_main,
+	    NULL)) != 0)
+		pthread_cond_destroy(&cl_cv);
+	if (error != 0) {
 		rf_log(LOG_DEBUG, "cpu_latency: %s", strerror(error));
 		close(fd);
-		cl_fd = -1;
+		return;
 	}
+	cl_fd = fd;	/* from now on rf_cpulat_busy() acts */
 }
 
 void
@@ -139,6 +158,7 @@ rf_cpulat_stop(void)
 	pthread_cond_signal(&cl_cv);
 	pthread_mutex_unlock(&cl_lock);
 	pthread_join(cl_thread, NULL);
+	pthread_cond_destroy(&cl_cv);
 	/* Closing the descriptor withdraws the request. */
 	close(cl_fd);
 	cl_fd = -1;

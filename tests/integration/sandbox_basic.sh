@@ -107,13 +107,14 @@ check_confined() {
 	[ "$v" = 0000000000000000 ] && tap_ok "$name: no capabilities" ||
 	    tap_fail "$name: no capabilities" "CapEff: $v"
 	# Descriptors: stdio, the image, /dev/fuse, splice pipes, the
-	# socket to the supervisor (supplementary groups).
+	# socket to the supervisor (supplementary groups), the PM QoS
+	# request of -o cpu_latency (write-only, opened before the sandbox).
 	bad=""
 	for fd in /proc/"$srv"/fd/*; do
 		t=$(readlink "$fd") || continue
 		case "$t" in
 		/dev/null | /dev/fuse | pipe:* | socket:* | "$WORK"/*.err | \
-		    "$WORK"/*.out | "$img") ;;
+		    "$WORK"/*.out | "$img" | /dev/cpu_dma_latency) ;;
 		*) bad="$bad ${fd##*/}->$t" ;;
 		esac
 	done

@@ -61,6 +61,12 @@ mdump() {	# OPTS OUT
 	    >/dev/null 2>&1 || return 1
 	$PY dump "$W/mnt" "$2"
 	fusermount3 -u "$W/mnt"
+	# The daemon ends (and unlocks the image) just after the unmount.
+	local i=0
+	while pgrep -f "rumpfuse.* $W/mnt" >/dev/null && [ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
 }
 
 for s in 1 2 3; do
