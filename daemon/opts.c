@@ -14,9 +14,7 @@
  *                        [no]keep_cache threads= max_threads= bufcache=
  *                        lrumax= [no]clone_fd
  *                        readdirplus= cpu_latency= sandbox= user=
- *                        memlimit=
- *                        split_timeout=
- *                        (sandbox.h)
+ *                        memlimit= split_timeout= (sandbox.h)
  *   the kernel           everything else, verbatim, for vfs_mount(),
  *                        which rejects what its driver does not know
  *

@@ -232,6 +232,10 @@ struct rf_sp_dent {
  * rf_kops slots' VA).  CREATE with req_a[1] = OFLAGS + 1 also opens the
  * new file (0: it does not).
  *
+ * SETATTR: the request's data is the struct vattr of the change; the
+ * answer's data is that vattr as the kernel left it, followed, with
+ * req_a[3] = 1 and success, by the vnode's attributes after the change.
+ *
  * LOOKUPV: req_a[0] names (1 to RF_SP_MAXLKV) in the directory req_vp,
  * as the request's data, each NUL-terminated, one after the other;
  * req_a[3] as above.  The answer's data is one struct rf_sp_lkv per
