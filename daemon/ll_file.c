@@ -64,17 +64,21 @@ ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct vattr va;
 	struct rf_kmap map;
 	uint64_t xgen, dgen;
+	/* Where the first read will splice from: for opens that read. */
+	bool wantmap = (fi->flags & O_ACCMODE) != O_WRONLY &&
+	    (fi->flags & O_TRUNC) == 0;
 	int error;
 
 	xgen = __atomic_load_n(&node->n_xattrgen, __ATOMIC_ACQUIRE);
 	dgen = __atomic_load_n(&node->n_datagen, __ATOMIC_ACQUIRE);
-	if ((error = rf_k->open(node->n_vp, fi->flags, &va, &map)) != 0) {
+	if ((error = rf_k->open(node->n_vp, fi->flags, &va,
+	    wantmap ? &map : NULL)) != 0) {
 		fuse_reply_err(req, error);
 		return;
 	}
 	if (fi->flags & O_TRUNC)
 		rf_node_datachanged(node);
-	else		/* where the first read will splice from */
+	else if (wantmap)
 		rf_node_map_put(b, node, dgen, 0, map.km_fd, map.km_devoff,
 		    map.km_run);
 	/* Not if an attribute was set meanwhile. */

@@ -47,15 +47,15 @@ burst() {
 	done
 }
 
-# sleeps_during MS CMD...: how many sleeps while CMD runs, measured from
-# 100 ms in (the bound is asked for at the first request).
+# sleeps_during SECS CMD...: how many sleeps in SECS while CMD runs,
+# measured from 100 ms in (the bound is asked for at the first request).
 sleeps_during() {
-	local ms=$1 a b
+	local secs=$1 a b
 	shift
 	"$@" &
 	sleep 0.1
 	a=$(sleeps)
-	sleep "$(echo "scale=3; $ms / 1000" | bc)"
+	sleep "$secs"
 	b=$(sleeps)
 	wait
 	echo $((b - a))
@@ -77,7 +77,7 @@ else
 	    "no process of the mount has it open"
 fi
 if [ $cpuidle = yes ]; then
-	n=$(sleeps_during 300 burst 600)
+	n=$(sleeps_during 0.3 burst 600)
 	tap_check "default: no CPU sleeps while requests arrive ($n)" \
 	    [ "$n" -le 2 ]
 	sleep 0.2
@@ -97,7 +97,7 @@ it_mount off -t tmpfs -o cpu_latency=off none "$MNT" || exit 1
 tap_check "cpu_latency=off: /dev/cpu_dma_latency is not held" \
     [ -z "$(holders)" ]
 if [ $cpuidle = yes ]; then
-	n=$(sleeps_during 300 burst 600)
+	n=$(sleeps_during 0.3 burst 600)
 	tap_check "cpu_latency=off: CPUs sleep between requests ($n)" \
 	    [ "$n" -gt 2 ]
 else
