@@ -65,6 +65,8 @@
 
 /* -o readdirplus= */
 enum { RF_RDPLUS_ALWAYS, RF_RDPLUS_AUTO, RF_RDPLUS_NO };
+/* -o split_channel= (sandbox=split): split_fuse.h, split.h */
+enum { RF_SPLIT_FUSE, RF_SPLIT_SOCKET };
 
 struct rf_opts {
 	/* command line */
@@ -101,6 +103,7 @@ struct rf_opts {
 	char		*user;		/* user=NAME, or NULL */
 	uint64_t	 memlimit;	/* memlimit=SIZE; 0 = default */
 	double		 split_timeout;	/* seconds; 0 = 30 */
+	int		 split_channel;	/* RF_SPLIT_*; default FUSE */
 	int		 cpu_latency;	/* µs while busy; -1 off; default 0 */
 	int		 readdirplus;	/* RF_RDPLUS_*; default ALWAYS */
 
@@ -198,6 +201,7 @@ struct rf_bridge {
 	struct mount	*b_mp;
 	struct fuse_session *b_se;
 	bool		 b_rdonly;	/* kernel mount is read-only */
+	bool		 b_splice_read;	/* ask for FUSE_CAP_SPLICE_READ */
 
 	pthread_mutex_t	 nodes_lock;
 	GHashTable	*nodes;		/* vnode * -> rf_node *; nodes_lock */

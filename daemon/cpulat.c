@@ -101,6 +101,7 @@ void
 rf_cpulat_start(int busy_us)
 {
 	pthread_condattr_t ca;
+	pthread_attr_t ta;
 	int fd, error;
 
 	if (busy_us < 0 || cl_fd != -1)
@@ -116,9 +117,13 @@ rf_cpulat_start(int busy_us)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	error = pthread_cond_init(&cl_cv, &ca);
 	pthread_condattr_destroy(&ca);
-	if (error == 0 && (error = pthread_create(&cl_thread, NULL, cl_main,
+	/* A small stack: a memory limit (RLIMIT_DATA) counts it whole. */
+	pthread_attr_init(&ta);
+	pthread_attr_setstacksize(&ta, 256 * 1024);
+	if (error == 0 && (error = pthread_create(&cl_thread, &ta, cl_main,
 	    NULL)) != 0)
 		pthread_cond_destroy(&cl_cv);
+	pthread_attr_destroy(&ta);
 	if (error != 0) {
 		rf_log(LOG_DEBUG, "cpu_latency: %s", strerror(error));
 		close(fd);

@@ -38,7 +38,10 @@ ll_init(void *userdata, struct fuse_conn_info *conn)
 	struct rf_bridge *b = userdata;
 	struct rf_opts *o = b->b_opts;
 
-	LL_WANT(conn, FUSE_CAP_SPLICE_READ);
+	if (b->b_splice_read)
+		LL_WANT(conn, FUSE_CAP_SPLICE_READ);
+	else
+		conn->want &= ~(unsigned)FUSE_CAP_SPLICE_READ;
 	LL_WANT(conn, FUSE_CAP_SPLICE_WRITE);
 	LL_WANT(conn, FUSE_CAP_SPLICE_MOVE);
 	conn->want &= ~(unsigned)(FUSE_CAP_READDIRPLUS |

@@ -42,6 +42,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,8 @@
 #include <dirent.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -58,12 +61,16 @@
 #include "probe.h"
 #include "sandbox.h"
 #include "split.h"
+#include "split_fuse.h"
 
 bool	rf_debug;
 static bool rf_syslog;		/* daemonized: log to syslog */
 static int rf_ready_fd = -1;	/* pipe to the waiting parent */
 static struct rf_opts *rf_opts_cleanup;	/* freed by usage_error() */
-static int rf_mounted_fd = -1;	/* basic: pipe to the supervisor */
+static int rf_mounted_fd = -1;	/* basic: socket to the supervisor */
+/* split_channel=fuse, in the server: the page shared with the supervisor */
+static struct rf_sf_shared *rf_sf;
+static pid_t rf_supervisor_pid;
 /* Descriptors inherited at start (closed by the sandbox, not kept). */
 #define RF_MAXINHERIT	256
 static int rf_inherited[RF_MAXINHERIT];
@@ -441,6 +448,15 @@ kernel_options(const struct rf_opts *o)
 	return g_string_free(s, FALSE);
 }
 
+/* Workers of the FUSE loop, at most. */
+static unsigned
+rf_nthreads(const struct rf_opts *o)
+{
+
+	return o->single ? 1 : o->max_threads != 0 ? o->max_threads :
+	    RF_DEF_MAX_THREADS;
+}
+
 /* Step 5. => 0, or the loop's error (negative errno). */
 static int
 run_loop(struct rf_opts *o, struct fuse_session *se,
@@ -449,6 +465,8 @@ run_loop(struct rf_opts *o, struct fuse_session *se,
 	struct fuse_loop_config *cfg;
 	int res;
 
+	if (rf_sf != NULL)
+		return rf_sf_loop(se, rf_sf, rf_nthreads(o));
 	if (o->single)
 		return fuse_session_loop(se);
 	if ((cfg = fuse_loop_cfg_create()) == NULL)
@@ -597,6 +615,9 @@ kernel_up(struct rf_opts *o, enum rf_sandbox_mode mode, struct rf_bridge *b,
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.bufcache_bytes = o->bufcache_bytes;
 	cfg.vnode_lru_max = o->lrumax;
+	if (rf_sf != NULL && rf_sandbox_have_seccomp())
+		cfg.mem_limit = rf_sf_kernel_budget(o->memlimit != 0 ?
+		    o->memlimit : RF_SANDBOX_MEMLIMIT_DEFAULT, rf_nthreads(o));
 	if ((error = vfs_init(&cfg)) != 0) {
 		rf_log(LOG_ERR, "cannot start the kernel: %s",
 		    strerror(error));
@@ -663,18 +684,38 @@ kernel_down(struct rf_opts *o, enum rf_sandbox_mode mode,
 	return 0;
 }
 
-/* Basic mode: tell the supervisor that the FUSE mount exists. */
+/*
+ * Basic and split_channel=fuse: tell the supervisor that the FUSE mount
+ * exists; split hands it the connection's descriptor too.
+ */
 static void
-tell_supervisor(void)
+tell_supervisor(struct fuse_session *se)
 {
-	unsigned char byte = 1;
 
 	if (rf_mounted_fd == -1)
 		return;
-	if (write(rf_mounted_fd, &byte, 1) != 1)
-		rf_log(LOG_WARNING, "cannot notify the supervisor");
+	if (rf_sf_send(rf_mounted_fd, rf_sf != NULL ? fuse_session_fd(se) :
+	    -1) != 0)
+		rf_log(LOG_WARNING, "cannot notify the supervisor: %s",
+		    strerror(errno));
 	close(rf_mounted_fd);
 	rf_mounted_fd = -1;
+}
+
+/*
+ * Split, in the server: SIGKILL when the supervisor dies, so that no
+ * orphan goes on answering; exit now if it already has.  Linux clears
+ * this when the sandbox changes the credentials: asked again after it
+ * (the filter allows prctl PR_SET_PDEATHSIG and getppid).
+ */
+static void
+die_with_parent(void)
+{
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		rf_log(LOG_WARNING, "PR_SET_PDEATHSIG: %s", strerror(errno));
+	if (getppid() != rf_supervisor_pid)
+		_exit(1);
 }
 
 /* Steps 3 to 6.  => the exit status. */
@@ -690,6 +731,8 @@ run(struct rf_opts *o, const char *argv0, enum rf_sandbox_mode mode)
 
 	memset(&b, 0, sizeof(b));
 	b.b_opts = o;
+	/* split_fuse.h: the request's header must be read into memory. */
+	b.b_splice_read = rf_sf == NULL;
 	if (kernel_up(o, mode, &b, &rootvp) != 0)
 		return 1;
 	rf_nodes_init(&b, rootvp);
@@ -717,7 +760,7 @@ run(struct rf_opts *o, const char *argv0, enum rf_sandbox_mode mode)
 	raise_readahead(o->mountpoint, o->max_readahead);
 	rf_cpulat_start(o->cpu_latency);
 	if (mode == RF_SANDBOX_BASIC) {
-		tell_supervisor();
+		tell_supervisor(se);
 		daemon_ready();
 		if (sandbox_enter(o, true, true, NULL, 0, errbuf,
 		    sizeof(errbuf)) != 0) {
@@ -726,6 +769,8 @@ run(struct rf_opts *o, const char *argv0, enum rf_sandbox_mode mode)
 			rf_cpulat_stop();
 			goto out_unmount;
 		}
+		if (rf_sf != NULL)
+			die_with_parent();
 		/* The supervisor, the main process, says READY=1. */
 	} else {
 		daemon_ready();
@@ -755,19 +800,22 @@ out_nodes:
 }
 
 /*
- * Basic mode: fork the server, which runs run(); here, the supervisor,
- * wait until it has mounted (forwarding signals meanwhile), report
- * readiness, then let rf_sandbox_supervise() forward signals, wait, and
- * unmount.  => the exit status.
+ * Basic mode, and split with split_channel=fuse (SPLIT): fork the
+ * server, which runs run(); here, the supervisor, wait until it has
+ * mounted (forwarding signals meanwhile) and, for split, take the FUSE
+ * descriptor it sends; report readiness, then let
+ * rf_sandbox_supervise() forward signals, watch, wait, and unmount.
+ * => the exit status.
  */
 static int
-run_supervised(struct rf_opts *o, const char *argv0)
+run_supervised(struct rf_opts *o, const char *argv0, bool split)
 {
+	struct rf_sf_guard guard = { .fuse_fd = -1 };
+	struct timespec now, mount_by = { 0, 0 };
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
 	sigset_t set, old;
 	struct timespec zero = { 0, 0 };
 	struct pollfd pfd;
-	unsigned char byte;
 	bool mounted = false;
 	int p[2], gp[2], status, ws, sig, fd;
 	unsigned i;
@@ -777,8 +825,16 @@ run_supervised(struct rf_opts *o, const char *argv0)
 	sigemptyset(&set);
 	for (i = 0; i < 3; i++)
 		sigaddset(&set, sigs[i]);
-	if (pipe2(p, O_CLOEXEC) == -1) {
-		rf_log(LOG_ERR, "pipe: %s", strerror(errno));
+	if (split) {
+		if ((guard.sh = rf_sf_map()) == NULL) {
+			rf_log(LOG_ERR, "mmap: %s", strerror(errno));
+			return 1;
+		}
+		guard.timeout = o->split_timeout != 0 ? o->split_timeout :
+		    RF_SF_TIMEOUT_DEFAULT;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) == -1) {
+		rf_log(LOG_ERR, "socketpair: %s", strerror(errno));
 		return 1;
 	}
 	/* The server asks us for callers' groups (it cannot read /proc). */
@@ -790,6 +846,7 @@ run_supervised(struct rf_opts *o, const char *argv0)
 	}
 	(void)sigprocmask(SIG_BLOCK, &set, &old);
 	fflush(NULL);
+	rf_supervisor_pid = getpid();
 	if ((pid = fork()) == -1) {
 		rf_log(LOG_ERR, "fork: %s", strerror(errno));
 		(void)sigprocmask(SIG_SETMASK, &old, NULL);
@@ -805,6 +862,16 @@ run_supervised(struct rf_opts *o, const char *argv0)
 		close(gp[1]);
 		rf_sandbox_groups_attach(gp[0]);
 		rf_mounted_fd = p[1];
+		if (split) {
+			rf_sf = guard.sh;
+			die_with_parent();
+			/*
+			 * Few malloc arenas: the memory limit counts each
+			 * arena's reservations, and memory freed in one is
+			 * no use to a thread of another.
+			 */
+			(void)mallopt(M_ARENA_MAX, 2);
+		}
 		return run(o, argv0, RF_SANDBOX_BASIC);
 	}
 	close(p[1]);
@@ -815,15 +882,31 @@ run_supervised(struct rf_opts *o, const char *argv0)
 		rf_ready_fd = -1;
 	}
 
-	/* Until the FUSE mount exists (a byte) or the server gave up (EOF). */
+	/*
+	 * Until the FUSE mount exists (a byte) or the server gave up (EOF).
+	 * Split: a server that has not mounted within the end time limit
+	 * (a hostile image, say) is killed.
+	 */
+	(void)clock_gettime(CLOCK_MONOTONIC, &mount_by);
+	mount_by.tv_sec += (time_t)(guard.timeout * RF_SF_END_FACTOR);
 	for (;;) {
+		(void)clock_gettime(CLOCK_MONOTONIC, &now);
+		if (split && !guard.killed && now.tv_sec > mount_by.tv_sec) {
+			rf_log(LOG_ERR, "the sandboxed server has not mounted "
+			    "%s within %.0f s; killed", o->source,
+			    guard.timeout * RF_SF_END_FACTOR);
+			(void)kill(pid, SIGKILL);
+			guard.killed = true;
+		}
 		pfd.fd = p[0];
 		pfd.events = POLLIN;
 		pfd.revents = 0;
 		if (poll(&pfd, 1, 100) > 0) {
-			n = read(p[0], &byte, 1);
-			if (n == 1)
+			n = rf_sf_recv(p[0], &fd);
+			if (n == 1) {
 				mounted = true;
+				guard.fuse_fd = fd;
+			}
 			if (n != -1 || errno != EINTR)
 				break;
 		}
@@ -852,7 +935,11 @@ run_supervised(struct rf_opts *o, const char *argv0)
 		}
 	}
 	/* Signals still blocked: rf_sandbox_supervise takes them. */
-	status = rf_sandbox_supervise(pid, o->mountpoint, -1);
+	if (split && guard.fuse_fd == -1)
+		rf_log(LOG_WARNING, "the server sent no FUSE descriptor: a "
+		    "crash will cost the mount, not only EIO");
+	status = rf_sandbox_supervise(pid, o->mountpoint, split ? &guard :
+	    NULL);
 	rf_notify_stopping();
 	for (i = 0; i < 3; i++)
 		(void)signal(sigs[i], SIG_IGN);
@@ -950,8 +1037,9 @@ main(int argc, char **argv)
 	rf_log(LOG_DEBUG, "sandbox: %s", rf_sandbox_mode_name(mode));
 	if (!o.foreground)
 		daemon_fork();
-	if (mode == RF_SANDBOX_BASIC)
-		status = run_supervised(&o, argv[0]);
+	if (mode == RF_SANDBOX_BASIC || (mode == RF_SANDBOX_SPLIT &&
+	    o.split_channel == RF_SPLIT_FUSE))
+		status = run_supervised(&o, argv[0], mode == RF_SANDBOX_SPLIT);
 	else
 		status = run(&o, argv[0], mode);
 	rf_opts_fini(&o);

@@ -14,7 +14,8 @@
  *                        [no]keep_cache threads= max_threads= bufcache=
  *                        lrumax= [no]clone_fd
  *                        readdirplus= cpu_latency= sandbox= user=
- *                        memlimit= split_timeout= (sandbox.h)
+ *                        memlimit= split_timeout= split_channel=
+ *                        (sandbox.h, split_fuse.h)
  *   the kernel           everything else, verbatim, for vfs_mount(),
  *                        which rejects what its driver does not know
  *
@@ -54,6 +55,7 @@ rf_opts_init(struct rf_opts *o)
 	o->user = NULL;
 	o->memlimit = 0;		/* RF_SANDBOX_MEMLIMIT_DEFAULT */
 	o->split_timeout = 0.0;		/* the split code's default */
+	o->split_channel = RF_SPLIT_FUSE;
 	o->cpu_latency = 0;
 	o->readdirplus = RF_RDPLUS_ALWAYS;
 	o->fuse_list = g_ptr_array_new_with_free_func(g_free);
@@ -412,6 +414,19 @@ opt_one(struct rf_opts *o, const char *opt, char *err, size_t errlen)
 		if (opt_uint(val, &u) != 0 || u > 1000000)
 			goto out_bad;
 		o->cpu_latency = (int)u;
+		return 0;
+	}
+	if (KEY("split_channel")) {
+		NEEDVAL();
+		if (strcmp(val, "fuse") == 0)
+			o->split_channel = RF_SPLIT_FUSE;
+		else if (strcmp(val, "socket") == 0)
+			o->split_channel = RF_SPLIT_SOCKET;
+		else {
+			snprintf(err, errlen, "invalid value for option "
+			    "'split_channel': '%s' (fuse or socket)", val);
+			return EINVAL;
+		}
 		return 0;
 	}
 	if (KEY("split_timeout")) {

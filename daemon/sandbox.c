@@ -49,6 +49,7 @@
 
 #include "bridge.h"
 #include "sandbox.h"
+#include "split_fuse.h"
 
 /*
  * Sanitizer builds: LeakSanitizer's exit check forks a tracer that
@@ -1060,19 +1061,18 @@ sb_on_signal(int sig)
 }
 
 int
-rf_sandbox_supervise(pid_t child, const char *mountpoint, int mounted_fd)
+rf_sandbox_supervise(pid_t child, const char *mountpoint,
+    struct rf_sf_guard *guard)
 {
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
 	struct sigaction sa, old[3], ochld;
+	struct timespec tick, *tickp = NULL;
 	sigset_t block, oldmask;
 	struct pollfd pfd[2];
 	nfds_t nfds;
-	bool mounted = mounted_fd == -1;
 	int grp_fd = sb_grp.serve_fd;
 	int ws = 0, status, sig;
-	unsigned char byte;
 	size_t i;
-	ssize_t n;
 	pid_t w;
 
 	/* Signals are taken only inside ppoll(), so none is missed. */
@@ -1090,6 +1090,8 @@ rf_sandbox_supervise(pid_t child, const char *mountpoint, int mounted_fd)
 	}
 	sb_pending[SIGCHLD] = 0;
 	(void)sigaction(SIGCHLD, &sa, &ochld);
+	if (guard != NULL)
+		tickp = rf_sf_watch_tick(guard, &tick);
 
 	for (;;) {
 		sigset_t waitmask = oldmask;
@@ -1101,6 +1103,8 @@ rf_sandbox_supervise(pid_t child, const char *mountpoint, int mounted_fd)
 				rf_log(LOG_DEBUG, "supervisor: forwarding "
 				    "signal %d to %ld", sig, (long)child);
 				(void)kill(child, sig);
+				if (guard != NULL)
+					rf_sf_ending(guard);
 			}
 		}
 		sb_pending[SIGCHLD] = 0;
@@ -1113,52 +1117,49 @@ rf_sandbox_supervise(pid_t child, const char *mountpoint, int mounted_fd)
 			ws = 1 << 8;
 			break;
 		}
+		if (guard != NULL && rf_sf_overdue(guard))
+			(void)kill(child, SIGKILL);
 		for (i = 0; i < 3; i++)
 			sigdelset(&waitmask, sigs[i]);
 		sigdelset(&waitmask, SIGCHLD);
 		nfds = 0;
-		if (mounted_fd != -1) {
-			pfd[nfds].fd = mounted_fd;
-			pfd[nfds].events = POLLIN;
-			pfd[nfds++].revents = 0;
-		}
 		if (grp_fd != -1) {
 			pfd[nfds].fd = grp_fd;
 			pfd[nfds].events = POLLIN;
 			pfd[nfds++].revents = 0;
 		}
-		if (ppoll(pfd, nfds, NULL, &waitmask) <= 0)
+		/* Split: POLLERR once the mount is gone. */
+		if (guard != NULL && guard->end_by == 0 &&
+		    guard->fuse_fd != -1) {
+			pfd[nfds].fd = guard->fuse_fd;
+			pfd[nfds].events = 0;
+			pfd[nfds++].revents = 0;
+		}
+		if (ppoll(pfd, nfds, tickp, &waitmask) <= 0)
 			continue;
 		for (i = 0; i < nfds; i++) {
 			if (pfd[i].revents == 0)
 				continue;
-			if (pfd[i].fd == grp_fd) {
-				if (!sb_groups_answer(grp_fd)) {
-					close(grp_fd);
-					grp_fd = -1;
-				}
-				continue;
-			}
-			n = read(mounted_fd, &byte, 1);
-			if (n == 1)
-				mounted = true;
-			if (n != -1 || errno != EINTR) {
-				close(mounted_fd);
-				mounted_fd = -1;
+			if (pfd[i].fd != grp_fd)
+				rf_sf_ending(guard);
+			else if (!sb_groups_answer(grp_fd)) {
+				close(grp_fd);
+				grp_fd = -1;
 			}
 		}
 	}
 	if (grp_fd != -1)
 		close(grp_fd);
 	sb_grp.serve_fd = -1;
-	if (mounted_fd != -1) {
-		/* A byte written just before the exit. */
-		if (read(mounted_fd, &byte, 1) == 1)
-			mounted = true;
-		close(mounted_fd);
-	}
 
-	if (WIFEXITED(ws))
+	if (guard != NULL && (guard->killed || WIFSIGNALED(ws))) {
+		/* Split: the mount lives on, answering EIO, until unmounted. */
+		for (i = 0; i < 3; i++)
+			if (sb_pending[sigs[i]])
+				(void)rf_sandbox_unmount(mountpoint);
+		rf_sf_failed(guard, ws, mountpoint);
+		status = 1;
+	} else if (WIFEXITED(ws))
 		status = WEXITSTATUS(ws);
 	else if (WIFSIGNALED(ws)) {
 		status = 128 + WTERMSIG(ws);
@@ -1167,7 +1168,12 @@ rf_sandbox_supervise(pid_t child, const char *mountpoint, int mounted_fd)
 		    "the sandbox forbids)" : "");
 	} else
 		status = 1;
-	if (mounted && rf_sandbox_unmount(mountpoint) != 0 && status == 0)
+	/* A server that ended: Linux fails what is queued (ENOTCONN). */
+	if (guard != NULL && guard->fuse_fd != -1) {
+		close(guard->fuse_fd);
+		guard->fuse_fd = -1;
+	}
+	if (rf_sandbox_unmount(mountpoint) != 0 && status == 0)
 		status = 1;
 
 	for (i = 0; i < 3; i++)

@@ -184,17 +184,19 @@ int	rf_sandbox_unmount(const char *mountpoint);
  * The supervisor's loop, in the unsandboxed parent of the server CHILD
  * (which it forked before vfs_init(); it closes its copies of the
  * descriptors the server owns, such as the pipe to a waiting
- * grandparent).  SIGTERM, SIGINT and SIGHUP are forwarded to CHILD.
- * MOUNTED_FD is the read end of a pipe on which CHILD writes one byte
- * once fuse_session_mount() has succeeded (-1: take it as mounted).
- * When CHILD has exited, MOUNTPOINT is unmounted with
- * rf_sandbox_unmount() if CHILD said it mounted.  MOUNTED_FD is closed;
- * signal dispositions and mask are restored before returning.
- * => CHILD's exit status (128 + signal number if killed); 1 if it
- *    exited 0 but the unmount failed.
+ * grandparent), called once the FUSE mount exists.  SIGTERM, SIGINT
+ * and SIGHUP are forwarded to CHILD.  GUARD (split_fuse.h; NULL for
+ * sandbox=basic): watch the requests CHILD answers, kill it when one
+ * takes longer than the limit, and when it died, answer EIO until the
+ * mount is gone (rf_sf_failed()).  When CHILD has exited, MOUNTPOINT is
+ * unmounted with rf_sandbox_unmount().  Signal dispositions and mask
+ * are restored before returning.
+ * => CHILD's exit status (128 + signal number if killed; 1 if split
+ *    failed over to EIO); 1 if it exited 0 but the unmount failed.
  */
+struct rf_sf_guard;
 int	rf_sandbox_supervise(pid_t child, const char *mountpoint,
-	    int mounted_fd);
+	    struct rf_sf_guard *guard);
 
 /*
  * Supplementary groups of FUSE callers.  FUSE sends a caller's uid, gid

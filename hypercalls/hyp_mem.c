@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * hyp_mem.c -- the kernel's memory hypercalls: hyp_malloc() and
- * hyp_free() on top of the host allocator.
+ * hyp_free() on top of the host allocator, within an optional bound
+ * (hyp_mem_limit(); counted with malloc_usable_size(), so what the host
+ * allocator really gave, only while a bound is set).
  *
  * Every hyp_malloc() call is counted by fault injection
  * (RUMP_FAULT_MEM, RUMP_FAULT_MEM_RANDOM; see hyp_fault.c) before
@@ -10,9 +12,20 @@
  * uses the host allocator directly and is never failed on purpose.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 
 #include "hyp_impl.h"
+
+static uint64_t hyp_mem_max;	/* 0: unbounded; set before any use */
+static uint64_t hyp_mem_used;	/* bytes held; atomic */
+
+void
+hyp_mem_limit(uint64_t bytes)
+{
+
+	__atomic_store_n(&hyp_mem_max, bytes, __ATOMIC_RELAXED);
+}
 
 /*
  * Allocate LEN bytes aligned to ALIGN (0: malloc's natural alignment).
@@ -42,6 +55,16 @@ hyp_malloc(size_t len, size_t align, void **retp)
 		if ((error = posix_memalign(&p, align, len)) != 0)
 			return error == EINVAL ? EINVAL : ENOMEM;
 	}
+	if (__atomic_load_n(&hyp_mem_max, __ATOMIC_RELAXED) != 0) {
+		size_t n = malloc_usable_size(p);
+
+		if (__atomic_add_fetch(&hyp_mem_used, n, __ATOMIC_RELAXED) >
+		    hyp_mem_max) {
+			__atomic_sub_fetch(&hyp_mem_used, n, __ATOMIC_RELAXED);
+			free(p);
+			return ENOMEM;
+		}
+	}
 	*retp = p;
 	return 0;
 }
@@ -52,5 +75,8 @@ hyp_free(void *p, size_t len)
 {
 
 	(void)len;
+	if (p != NULL && __atomic_load_n(&hyp_mem_max, __ATOMIC_RELAXED) != 0)
+		__atomic_sub_fetch(&hyp_mem_used, malloc_usable_size(p),
+		    __ATOMIC_RELAXED);
 	free(p);
 }

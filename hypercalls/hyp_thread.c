@@ -22,6 +22,7 @@
 #include "hyp_impl.h"
 
 #define HYP_THREAD_NAMELEN	16	/* pthread_setname_np limit with NUL */
+#define HYP_THREAD_STACK	(2 * 1024 * 1024)
 
 struct hyp_thread {
 	pthread_t	t_pthread;	/* immutable after create */
@@ -60,8 +61,9 @@ int
 hyp_thread_create(void (*fn)(void *), void *arg, const char *name,
     struct hyp_thread **tp)
 {
-	struct hyp_thread *t;
+	pthread_attr_t attr;
 	sigset_t all, old;
+	struct hyp_thread *t;
 	int error;
 
 	*tp = NULL;
@@ -83,7 +85,15 @@ hyp_thread_create(void (*fn)(void *), void *arg, const char *name,
 	(void)sigdelset(&all, SIGTRAP);
 	(void)sigdelset(&all, SIGABRT);
 	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
-	error = pthread_create(&t->t_pthread, NULL, thread_start, t);
+	/*
+	 * 2 MiB of stack, not the host's 8: a memory limit (RLIMIT_DATA)
+	 * counts stacks whole.  Kernel code runs on 1 MiB in the split
+	 * server's workers.
+	 */
+	(void)pthread_attr_init(&attr);
+	(void)pthread_attr_setstacksize(&attr, HYP_THREAD_STACK);
+	error = pthread_create(&t->t_pthread, &attr, thread_start, t);
+	(void)pthread_attr_destroy(&attr);
 	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (error != 0) {
 		free(t);

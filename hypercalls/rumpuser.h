@@ -49,6 +49,13 @@ void	hyp_fault_counts(uint64_t *nio, uint64_t *nmem);
 /* Allocate LEN bytes aligned to ALIGN (0 = natural); ENOMEM on failure. */
 int	hyp_malloc(size_t len, size_t align, void **retp);
 void	hyp_free(void *p, size_t len);
+/*
+ * Bound the bytes the kernel holds from hyp_malloc() to BYTES (0 = no
+ * bound): beyond it hyp_malloc() fails with ENOMEM.  For a process whose
+ * memory limit the kernel shares with other code (a FUSE server), so
+ * that the kernel's caches and tmpfs contents leave that code room.
+ */
+void	hyp_mem_limit(uint64_t bytes);
 
 /* ---- parameters ---- */
 

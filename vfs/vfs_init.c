@@ -44,6 +44,7 @@ vfs_init(const struct vfs_config *cfg)
 		if (cfg->bufcache_bytes != 0)
 			bytes = cfg->bufcache_bytes;
 		lrumax = cfg->vnode_lru_max;
+		hyp_mem_limit(cfg->mem_limit);
 	}
 	if ((error = bufcache_init(bytes)) != 0)
 		return error;

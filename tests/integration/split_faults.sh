@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
 # split_faults.sh -- what -o sandbox=split promises when the kernel side
-# fails, and what the sandbox looks like from /proc:
+# fails, and what the sandbox looks like from /proc, for both
+# split_channel=fuse (the default) and split_channel=socket:
 #   - the child crashes (test hook RUMPFUSE_TEST_SPLIT_CRASH=N: abort()
 #     in its Nth request): the caller gets EIO, not a hang; later
 #     requests get EIO too; fusermount3 -u unmounts and the daemon exits;
@@ -75,211 +76,218 @@ first_eio() {
 	echo NONE
 }
 
-# ---- the child crashes ----
-if RUMPFUSE_TEST_SPLIT_CRASH=25 it_mount crash -o sandbox=split \
-    -t tmpfs none "$MNT"; then
-	r=$(first_eio "$MNT" 100)
-	case $r in
-	EIO*)	tap_ok "crash: the caller gets EIO ($r)";;
-	*)	tap_fail "crash: the caller gets EIO" "$r";;
-	esac
-	out=$(timeout 20 ls "$MNT" 2>&1)
-	rc=$?
-	case $rc:$out in
-	124:*)	tap_fail "crash: later requests get EIO" "timed out";;
-	0:*)	tap_fail "crash: later requests get EIO" "ls succeeded";;
-	*"Input/output error"*)	tap_ok "crash: later requests get EIO";;
-	*)	tap_fail "crash: later requests get EIO" "$out";;
-	esac
-	tap_check "crash: fusermount3 -u" timeout 20 fusermount3 -u "$MNT"
-	it_wait_exit crash
-	if [ "$IT_RC" = 1 ]; then
-		tap_ok "crash: the daemon exits, status 1 (changes lost)"
-	else
-		tap_fail "crash: the daemon exits, status 1 (changes lost)" \
-		    "status $IT_RC; $(tail -5 "$WORK/crash.err")"
-	fi
-	if grep -q "killed, every request now fails with EIO" \
-	    "$WORK/crash.err"; then
-		tap_ok "crash: logged"
-	else
-		tap_fail "crash: logged" "$(tail -5 "$WORK/crash.err")"
-	fi
-	if it_is_mounted "$MNT"; then
-		tap_fail "crash: nothing left mounted"
-	else
-		tap_ok "crash: nothing left mounted"
-	fi
-else
-	tap_fail "crash: mount" "$(cat "$WORK/crash.err")"
-fi
-
-# ---- the child hangs ----
-if RUMPFUSE_TEST_SPLIT_HANG=25 it_mount hang -o sandbox=split \
-    -o split_timeout=2 -t tmpfs none "$MNT"; then
-	eval "pid=\$IT_PID_hang"
-	cpid=$(pgrep -P "$pid" | head -1)
-	r=$(first_eio "$MNT" 100)
-	case $r in
-	EIO*)
-		secs=${r##* }
-		if [ "$(echo "$secs >= 1.5 && $secs < 8" | bc)" = 1 ]; then
-			tap_ok "hang: EIO after the 2 s limit ($r)"
+# Each for both channels: fuse (the child serves /dev/fuse; the
+# default) and socket (the front end forwards vnode operations).
+for CH in fuse socket; do
+	# ---- the child crashes ----
+	if RUMPFUSE_TEST_SPLIT_CRASH=25 it_mount crash_$CH \
+	    -o sandbox=split,split_channel=$CH -t tmpfs none "$MNT"; then
+		r=$(first_eio "$MNT" 100)
+		case $r in
+		EIO*)	tap_ok "$CH crash: the caller gets EIO ($r)";;
+		*)	tap_fail "$CH crash: the caller gets EIO" "$r";;
+		esac
+		out=$(timeout 20 ls "$MNT" 2>&1)
+		rc=$?
+		case $rc:$out in
+		124:*)	tap_fail "$CH crash: later requests get EIO" "timed out";;
+		0:*)	tap_fail "$CH crash: later requests get EIO" "ls succeeded";;
+		*"Input/output error"*)	tap_ok "$CH crash: later requests get EIO";;
+		*)	tap_fail "$CH crash: later requests get EIO" "$out";;
+		esac
+		tap_check "$CH crash: fusermount3 -u" timeout 20 fusermount3 -u "$MNT"
+		it_wait_exit crash_$CH
+		if [ "$IT_RC" = 1 ]; then
+			tap_ok "$CH crash: the daemon exits, status 1 (changes lost)"
 		else
-			tap_fail "hang: EIO after the 2 s limit" "$r"
-		fi;;
-	*)	tap_fail "hang: EIO after the 2 s limit" "$r";;
-	esac
-	if [ -n "$cpid" ] && wait_gone "$cpid" 5; then
-		tap_ok "hang: the child was killed"
-	else
-		tap_fail "hang: the child was killed" "child '$cpid'"
-	fi
-	out=$(timeout 20 stat "$MNT/f1" 2>&1)
-	case $? in
-	124)	tap_fail "hang: later requests get EIO at once" "timed out";;
-	0)	tap_fail "hang: later requests get EIO at once" "succeeded";;
-	*)	tap_ok "hang: later requests get EIO at once";;
-	esac
-	tap_check "hang: fusermount3 -u" timeout 20 fusermount3 -u "$MNT"
-	it_wait_exit hang
-	if [ "$IT_RC" = 1 ]; then
-		tap_ok "hang: the daemon exits, status 1"
-	else
-		tap_fail "hang: the daemon exits, status 1" "status $IT_RC"
-	fi
-else
-	tap_fail "hang: mount" "$(cat "$WORK/hang.err")"
-fi
-
-# ---- the sandbox as /proc shows it; the front end killed ----
-if it_mount procs -o sandbox=split,memlimit=256m -t tmpfs none "$MNT"; then
-	eval "pid=\$IT_PID_procs"
-	cpid=$(pgrep -P "$pid" | head -1)
-	echo data >"$MNT/file"
-	if [ -z "$cpid" ]; then
-		tap_fail "split: a child process runs the kernel"
-	else
-		tap_ok "split: a child process runs the kernel"
-		it_check_out "split child: Seccomp $SECCOMP" $SECCOMP \
-		    status_field "$cpid" Seccomp
-		it_check_out "split child: NoNewPrivs 1" 1 \
-		    status_field "$cpid" NoNewPrivs
-		uid=$(status_field "$cpid" Uid)
-		if [ -n "$uid" ] && [ "$uid" != 0 ]; then
-			tap_ok "split child: non-root uid ($uid)"
-		else
-			tap_fail "split child: non-root uid" "uid '$uid'"
+			tap_fail "$CH crash: the daemon exits, status 1 (changes lost)" \
+			    "status $IT_RC; $(tail -5 "$WORK/crash_$CH.err")"
 		fi
-		lim=$(awk '/^Max data size/ { print $4 }' "/proc/$cpid/limits")
-		if [ "$SECCOMP" = 0 ]; then
-			tap_skip "split child: memlimit=256m in /proc/PID/limits" \
-			    "a sanitizer build sets no memory limit"
-		elif [ "$lim" = $((256 * 1024 * 1024)) ]; then
-			tap_ok "split child: memlimit=256m in /proc/PID/limits"
+		if grep -q "killed, every request now fails with EIO" \
+		    "$WORK/crash_$CH.err"; then
+			tap_ok "$CH crash: logged"
 		else
-			tap_fail "split child: memlimit=256m in /proc/PID/limits" \
-			    "$(grep -i 'data\|address' "/proc/$cpid/limits")"
+			tap_fail "$CH crash: logged" "$(tail -5 "$WORK/crash_$CH.err")"
 		fi
+		if it_is_mounted "$MNT"; then
+			tap_fail "$CH crash: nothing left mounted"
+		else
+			tap_ok "$CH crash: nothing left mounted"
+		fi
+	else
+		tap_fail "$CH crash: mount" "$(cat "$WORK/crash_$CH.err")"
 	fi
-	it_check_out "split front end: stays root (it unmounts)" 0 \
-	    status_field "$pid" Uid
-	it_check_out "split front end: no seccomp filter" 0 \
-	    status_field "$pid" Seccomp
-	# Held stopped by a tracer, the child cannot read EOF: only the
-	# parent-death signal (SIGKILL ends a traced, stopped process too)
-	# can end it in time.  (Not SIGSTOP: when its process group is
-	# orphaned, Linux sends it SIGCONT.)  Without gdb: EOF or the
-	# signal, whichever comes first.
-	how="not stopped"
-	gdbpid=""
-	if [ -n "$cpid" ] && command -v gdb >/dev/null; then
-		timeout 30 gdb -q -batch -p "$cpid" -ex "shell sleep 8" \
-		    >"$WORK/gdb.out" 2>&1 &
-		gdbpid=$!
-		for i in $(seq 1 100); do
-			t=$(status_field "$cpid" TracerPid)
-			if [ -n "$t" ] && [ "$t" != 0 ]; then
-				how="held by gdb"
-				break
+
+	# ---- the child hangs ----
+	if RUMPFUSE_TEST_SPLIT_HANG=25 it_mount hang_$CH \
+	    -o sandbox=split,split_channel=$CH -o split_timeout=2 \
+	    -t tmpfs none "$MNT"; then
+		eval "pid=\$IT_PID_hang_$CH"
+		cpid=$(pgrep -P "$pid" | head -1)
+		r=$(first_eio "$MNT" 100)
+		case $r in
+		EIO*)
+			secs=${r##* }
+			if [ "$(echo "$secs >= 1.5 && $secs < 8" | bc)" = 1 ]; then
+				tap_ok "$CH hang: EIO after the 2 s limit ($r)"
+			else
+				tap_fail "$CH hang: EIO after the 2 s limit" "$r"
+			fi;;
+		*)	tap_fail "$CH hang: EIO after the 2 s limit" "$r";;
+		esac
+		if [ -n "$cpid" ] && wait_gone "$cpid" 5; then
+			tap_ok "$CH hang: the child was killed"
+		else
+			tap_fail "$CH hang: the child was killed" "child '$cpid'"
+		fi
+		out=$(timeout 20 stat "$MNT/f1" 2>&1)
+		case $? in
+		124)	tap_fail "$CH hang: later requests get EIO at once" "timed out";;
+		0)	tap_fail "$CH hang: later requests get EIO at once" "succeeded";;
+		*)	tap_ok "$CH hang: later requests get EIO at once";;
+		esac
+		tap_check "$CH hang: fusermount3 -u" timeout 20 fusermount3 -u "$MNT"
+		it_wait_exit hang_$CH
+		if [ "$IT_RC" = 1 ]; then
+			tap_ok "$CH hang: the daemon exits, status 1"
+		else
+			tap_fail "$CH hang: the daemon exits, status 1" "status $IT_RC"
+		fi
+	else
+		tap_fail "$CH hang: mount" "$(cat "$WORK/hang_$CH.err")"
+	fi
+
+	# ---- the sandbox as /proc shows it; the front end killed ----
+	if it_mount procs_$CH -o sandbox=split,split_channel=$CH,memlimit=256m \
+	    -t tmpfs none "$MNT"; then
+		eval "pid=\$IT_PID_procs_$CH"
+		cpid=$(pgrep -P "$pid" | head -1)
+		echo data >"$MNT/file"
+		if [ -z "$cpid" ]; then
+			tap_fail "$CH split: a child process runs the kernel"
+		else
+			tap_ok "$CH split: a child process runs the kernel"
+			it_check_out "$CH split child: Seccomp $SECCOMP" $SECCOMP \
+			    status_field "$cpid" Seccomp
+			it_check_out "$CH split child: NoNewPrivs 1" 1 \
+			    status_field "$cpid" NoNewPrivs
+			uid=$(status_field "$cpid" Uid)
+			if [ -n "$uid" ] && [ "$uid" != 0 ]; then
+				tap_ok "$CH split child: non-root uid ($uid)"
+			else
+				tap_fail "$CH split child: non-root uid" "uid '$uid'"
 			fi
-			sleep 0.1
-		done
-	fi
-	kill -KILL "$pid"
-	wait "$pid" 2>/dev/null		# quietly: no "Killed" from bash
-	if [ -n "$cpid" ] && wait_gone "$cpid" 2; then
-		tap_ok "front end killed: the child dies within 2 s ($how)"
+			lim=$(awk '/^Max data size/ { print $4 }' "/proc/$cpid/limits")
+			if [ "$SECCOMP" = 0 ]; then
+				tap_skip "$CH split child: memlimit=256m in /proc/PID/limits" \
+				    "a sanitizer build sets no memory limit"
+			elif [ "$lim" = $((256 * 1024 * 1024)) ]; then
+				tap_ok "$CH split child: memlimit=256m in /proc/PID/limits"
+			else
+				tap_fail "$CH split child: memlimit=256m in /proc/PID/limits" \
+				    "$(grep -i 'data\|address' "/proc/$cpid/limits")"
+			fi
+		fi
+		it_check_out "$CH split front end: stays root (it unmounts)" 0 \
+		    status_field "$pid" Uid
+		it_check_out "$CH split front end: no seccomp filter" 0 \
+		    status_field "$pid" Seccomp
+		# Held stopped by a tracer, the child cannot read EOF: only the
+		# parent-death signal (SIGKILL ends a traced, stopped process too)
+		# can end it in time.  (Not SIGSTOP: when its process group is
+		# orphaned, Linux sends it SIGCONT.)  Without gdb: EOF or the
+		# signal, whichever comes first.
+		how="not stopped"
+		gdbpid=""
+		if [ -n "$cpid" ] && command -v gdb >/dev/null; then
+			timeout 30 gdb -q -batch -p "$cpid" -ex "shell sleep 8" \
+			    >"$WORK/gdb.out" 2>&1 &
+			gdbpid=$!
+			for i in $(seq 1 100); do
+				t=$(status_field "$cpid" TracerPid)
+				if [ -n "$t" ] && [ "$t" != 0 ]; then
+					how="held by gdb"
+					break
+				fi
+				sleep 0.1
+			done
+		fi
+		kill -KILL "$pid"
+		wait "$pid" 2>/dev/null		# quietly: no "Killed" from bash
+		if [ -n "$cpid" ] && wait_gone "$cpid" 2; then
+			tap_ok "$CH front end killed: the child dies within 2 s ($how)"
+		else
+			tap_fail "$CH front end killed: the child dies within 2 s" \
+			    "child '$cpid' ($how): $(status_field "$cpid" State)"
+			[ -n "$cpid" ] && kill -KILL "$cpid" 2>/dev/null
+		fi
+		[ -n "$gdbpid" ] && { kill "$gdbpid" 2>/dev/null; wait "$gdbpid"; }
+		fusermount3 -u -z "$MNT" 2>/dev/null
 	else
-		tap_fail "front end killed: the child dies within 2 s" \
-		    "child '$cpid' ($how): $(status_field "$cpid" State)"
-		[ -n "$cpid" ] && kill -KILL "$cpid" 2>/dev/null
+		tap_fail "$CH split: mount" "$(cat "$WORK/procs_$CH.err")"
 	fi
-	[ -n "$gdbpid" ] && { kill "$gdbpid" 2>/dev/null; wait "$gdbpid"; }
-	fusermount3 -u -z "$MNT" 2>/dev/null
-else
-	tap_fail "split: mount" "$(cat "$WORK/procs.err")"
-fi
 
-# ---- memory exhausted: memlimit=64M, tmpfs written until it fails ----
-if [ "$SECCOMP" = 0 ]; then
-	tap_skip "mem: memlimit=64M" "a sanitizer build sets no memory limit"
-elif it_mount mem -o sandbox=split,memlimit=64M -t tmpfs none "$MNT"; then
-	eval "pid=\$IT_PID_mem"
-	cpid=$(pgrep -P "$pid" | head -1)
-	out=$(timeout 60 dd if=/dev/zero of="$MNT/fill" bs=1M count=512 2>&1)
-	case $out in
-	*"Cannot allocate memory"* | *"No space left"*)
-		tap_ok "mem: writing stops with ENOMEM/ENOSPC";;
-	*)	tap_fail "mem: writing stops with ENOMEM/ENOSPC" "$out";;
-	esac
-	# At the limit: new nodes and handles in the child (some may fail).
-	for i in $(seq 1 200); do
-		(echo x >"$MNT/s$i") 2>/dev/null
-	done
-	mkdir "$MNT/dir" 2>/dev/null
-	if [ -n "$cpid" ] && kill -0 "$cpid" 2>/dev/null; then
-		tap_ok "mem: the child survives the limit"
+	# ---- memory exhausted: memlimit=64M, tmpfs written until it fails ----
+	if [ "$SECCOMP" = 0 ]; then
+		tap_skip "$CH mem: memlimit=64M" "a sanitizer build sets no memory limit"
+	elif it_mount mem_$CH -o sandbox=split,split_channel=$CH,memlimit=64M \
+	    -t tmpfs none "$MNT"; then
+		eval "pid=\$IT_PID_mem_$CH"
+		cpid=$(pgrep -P "$pid" | head -1)
+		out=$(timeout 60 dd if=/dev/zero of="$MNT/fill" bs=1M count=512 2>&1)
+		case $out in
+		*"Cannot allocate memory"* | *"No space left"*)
+			tap_ok "$CH mem: writing stops with ENOMEM/ENOSPC";;
+		*)	tap_fail "$CH mem: writing stops with ENOMEM/ENOSPC" "$out";;
+		esac
+		# At the limit: new nodes and handles in the child (some may fail).
+		for i in $(seq 1 200); do
+			(echo x >"$MNT/s$i") 2>/dev/null
+		done
+		mkdir "$MNT/dir" 2>/dev/null
+		if [ -n "$cpid" ] && kill -0 "$cpid" 2>/dev/null; then
+			tap_ok "$CH mem: the child survives the limit"
+		else
+			tap_fail "$CH mem: the child survives the limit" \
+			    "$(tail -5 "$WORK/mem_$CH.err")"
+		fi
+		n=$(timeout 20 ls "$MNT" 2>"$WORK/mem.ls") &&
+		    printf '%s\n' "$n" | grep -qx fill &&
+		    tap_ok "$CH mem: ls works at the limit" ||
+		    tap_fail "$CH mem: ls works at the limit" "$(head -3 "$WORK/mem.ls")"
+		# Attributes may need kernel memory: ENOMEM for some is fair.
+		timeout 20 ls -l "$MNT" >/dev/null 2>"$WORK/mem.ls"
+		t="$CH mem: ls -l answers at the limit (ENOMEM at worst)"
+		case $?:$(grep -v "Cannot allocate memory" "$WORK/mem.ls") in
+		0: | 1: | 2:)	tap_ok "$t";;
+		*)	tap_fail "$t" "$(head -3 "$WORK/mem.ls")";;
+		esac
+		tap_check "$CH mem: rm frees the space" timeout 20 rm "$MNT/fill"
+		# The space comes back when the file's last reference goes, on the
+		# FORGET that the kernel sends after the unlink, asynchronously, as
+		# FUSE does: allow that a moment.
+		t="$CH mem: writing works again"
+		ok=0
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			rm -f "$MNT/again"
+			out=$(timeout 20 dd if=/dev/zero of="$MNT/again" bs=1M count=4 \
+			    conv=fsync 2>&1) && { ok=1; break; }
+			sleep 0.3
+		done
+		[ "$ok" = 1 ] && tap_ok "$t (attempt $i)" || tap_fail "$t" "$out"
+		tap_check "$CH mem: fusermount3 -u" timeout 20 fusermount3 -u "$MNT"
+		it_wait_exit mem_$CH
+		if [ "$IT_RC" = 0 ]; then
+			tap_ok "$CH mem: the daemon exits 0"
+		else
+			tap_fail "$CH mem: the daemon exits 0" \
+			    "status $IT_RC; $(grep -v 'creating thread' \
+			    "$WORK/mem_$CH.err" | tail -5)"
+		fi
 	else
-		tap_fail "mem: the child survives the limit" \
-		    "$(tail -5 "$WORK/mem.err")"
+		tap_fail "$CH mem: mount" "$(cat "$WORK/mem_$CH.err")"
 	fi
-	n=$(timeout 20 ls "$MNT" 2>"$WORK/mem.ls") &&
-	    printf '%s\n' "$n" | grep -qx fill &&
-	    tap_ok "mem: ls works at the limit" ||
-	    tap_fail "mem: ls works at the limit" "$(head -3 "$WORK/mem.ls")"
-	# Attributes may need kernel memory: ENOMEM for some is fair.
-	timeout 20 ls -l "$MNT" >/dev/null 2>"$WORK/mem.ls"
-	t="mem: ls -l answers at the limit (ENOMEM at worst)"
-	case $?:$(grep -v "Cannot allocate memory" "$WORK/mem.ls") in
-	0: | 1: | 2:)	tap_ok "$t";;
-	*)	tap_fail "$t" "$(head -3 "$WORK/mem.ls")";;
-	esac
-	tap_check "mem: rm frees the space" timeout 20 rm "$MNT/fill"
-	# The space comes back when the file's last reference goes, on the
-	# FORGET that the kernel sends after the unlink, asynchronously, as
-	# FUSE does: allow that a moment.
-	t="mem: writing works again"
-	ok=0
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		rm -f "$MNT/again"
-		out=$(timeout 20 dd if=/dev/zero of="$MNT/again" bs=1M count=4 \
-		    conv=fsync 2>&1) && { ok=1; break; }
-		sleep 0.3
-	done
-	[ "$ok" = 1 ] && tap_ok "$t (attempt $i)" || tap_fail "$t" "$out"
-	tap_check "mem: fusermount3 -u" timeout 20 fusermount3 -u "$MNT"
-	it_wait_exit mem
-	if [ "$IT_RC" = 0 ]; then
-		tap_ok "mem: the daemon exits 0"
-	else
-		tap_fail "mem: the daemon exits 0" \
-		    "status $IT_RC; $(grep -v 'creating thread' \
-		    "$WORK/mem.err" | tail -5)"
-	fi
-else
-	tap_fail "mem: mount" "$(cat "$WORK/mem.err")"
-fi
+done
 
 # ---- sandbox=basic: supervisor and server ----
 if it_mount basic -o sandbox=basic -t tmpfs none "$MNT"; then

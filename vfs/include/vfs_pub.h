@@ -33,6 +33,7 @@
 struct vfs_config {
 	uint64_t	bufcache_bytes;	/* buffer cache bound; 0 = default */
 	uint32_t	vnode_lru_max;	/* unreferenced vnodes kept; 0 = default */
+	uint64_t	mem_limit;	/* kernel allocations, bytes; 0 = none */
 };
 /* Bring the kernel up (hypercalls, caches, flusher, built-in drivers). */
 int	vfs_init(const struct vfs_config *cfg);
