@@ -5,7 +5,7 @@
 RUMPFUSE_DEPS="gcc meson ninja-build pkg-config libfuse3-dev fuse3
 libglib2.0-dev libcunit1-dev zlib1g-dev fio attr e2fsprogs python3 util-linux
 makefs sleuthkit mtools dosfstools xorriso genisoimage clang libseccomp-dev
-libsystemd-dev fdisk systemd bc procps"
+libsystemd-dev fdisk systemd bc procps acl"
 
 rf_install_deps() {
 	missing=""
