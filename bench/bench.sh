@@ -6,9 +6,10 @@
 #
 # FAMILIES: ext4 (targets kernel, rumpfuse, fuse2fs), fat (rumpfuse,
 # fusefat), iso (rumpfuse, fuseiso); default all three.  TARGETS (-t)
-# selects among them and may add rumpfuse-basic (rumpfuse with
-# -o sandbox=basic: the driver in the FUSE process, no split-sandbox
-# IPC), for ext4.  Every target of
+# selects among them and may add, for ext4, rumpfuse-basic (rumpfuse
+# with -o sandbox=basic: no split supervisor) and rumpfuse-socket
+# (-o split_channel=socket: the front end forwards each operation to the
+# sandboxed child, one more round trip per request).  Every target of
 # a family runs the same workloads on the same kind of image, made fresh
 # in /dev/shm for each run (so the shared disk does not blur the
 # numbers); caches are dropped and the filesystem remounted before every
@@ -118,8 +119,12 @@ mount_target() {
 	kernel)	mount -o loop "$img" "$MNT" ;;
 	rumpfuse)
 		"$RUMPFUSE" ${RUMPFUSE_OPTS:+-o "$RUMPFUSE_OPTS"} "$img" "$MNT" ;;
-	rumpfuse-basic)	# the same without the split sandbox's IPC
+	rumpfuse-basic)	# the same without the split sandbox's watch
 		"$RUMPFUSE" -o "sandbox=basic${RUMPFUSE_OPTS:+,$RUMPFUSE_OPTS}" \
+		    "$img" "$MNT" ;;
+	rumpfuse-socket) # split, the front end forwarding over sockets
+		"$RUMPFUSE" -o \
+		    "split_channel=socket${RUMPFUSE_OPTS:+,$RUMPFUSE_OPTS}" \
 		    "$img" "$MNT" ;;
 	fuse2fs) fuse2fs "$img" "$MNT" -o rw,allow_other >/dev/null ;;
 	fusefat) fusefat -o rw+ "$img" "$MNT" >/dev/null ;;
@@ -414,9 +419,11 @@ w_iso() {	# read workloads on the prepared ISO
 	fi
 }
 
-targets_of() {	# the default targets; -t may add rumpfuse-basic
+targets_of() {	# the default targets; -t may add rumpfuse-basic, -socket
 	case $1 in
 	ext4) echo "kernel rumpfuse" \
+	    "$([[ " $TARGETS " == *" rumpfuse-socket "* ]] &&
+	    echo rumpfuse-socket)" \
 	    "$([[ " $TARGETS " == *" rumpfuse-basic "* ]] &&
 	    echo rumpfuse-basic) fuse2fs" ;;
 	fat) echo "rumpfuse fusefat" ;;

@@ -1068,7 +1068,7 @@ rf_sandbox_supervise(pid_t child, const char *mountpoint,
 	struct sigaction sa, old[3], ochld;
 	struct timespec tick, *tickp = NULL;
 	sigset_t block, oldmask;
-	struct pollfd pfd[2];
+	struct pollfd pfd[1];
 	nfds_t nfds;
 	int grp_fd = sb_grp.serve_fd;
 	int ws = 0, status, sig;
@@ -1119,6 +1119,8 @@ rf_sandbox_supervise(pid_t child, const char *mountpoint,
 		}
 		if (guard != NULL && rf_sf_overdue(guard))
 			(void)kill(child, SIGKILL);
+		if (guard != NULL)
+			rf_sf_check_gone(guard);
 		for (i = 0; i < 3; i++)
 			sigdelset(&waitmask, sigs[i]);
 		sigdelset(&waitmask, SIGCHLD);
@@ -1128,24 +1130,11 @@ rf_sandbox_supervise(pid_t child, const char *mountpoint,
 			pfd[nfds].events = POLLIN;
 			pfd[nfds++].revents = 0;
 		}
-		/* Split: POLLERR once the mount is gone. */
-		if (guard != NULL && guard->end_by == 0 &&
-		    guard->fuse_fd != -1) {
-			pfd[nfds].fd = guard->fuse_fd;
-			pfd[nfds].events = 0;
-			pfd[nfds++].revents = 0;
-		}
 		if (ppoll(pfd, nfds, tickp, &waitmask) <= 0)
 			continue;
-		for (i = 0; i < nfds; i++) {
-			if (pfd[i].revents == 0)
-				continue;
-			if (pfd[i].fd != grp_fd)
-				rf_sf_ending(guard);
-			else if (!sb_groups_answer(grp_fd)) {
-				close(grp_fd);
-				grp_fd = -1;
-			}
+		if (pfd[0].revents != 0 && !sb_groups_answer(grp_fd)) {
+			close(grp_fd);
+			grp_fd = -1;
 		}
 	}
 	if (grp_fd != -1)

@@ -37,7 +37,8 @@
  * Exports: rf_sf_map, rf_sf_loop, rf_sf_kernel_budget (server side,
  * split_fuse_loop.c);
  * rf_sf_send, rf_sf_recv, rf_sf_watch_tick, rf_sf_ending,
- * rf_sf_overdue, rf_sf_failed (supervisor side, split_fuse_guard.c).
+ * rf_sf_check_gone, rf_sf_overdue, rf_sf_failed (supervisor side,
+ * split_fuse_guard.c).
  */
 #ifndef RF_SPLIT_FUSE_H
 #define RF_SPLIT_FUSE_H
@@ -124,6 +125,12 @@ struct timespec *rf_sf_watch_tick(const struct rf_sf_guard *g,
  */
 #define RF_SF_END_FACTOR	10
 void	rf_sf_ending(struct rf_sf_guard *g);
+/*
+ * Call at every tick: if the mount is gone (the connection reports
+ * POLLERR), the server is ending.  Never waits on the connection, whose
+ * waiters Linux wakes at every request.
+ */
+void	rf_sf_check_gone(struct rf_sf_guard *g);
 /*
  * Has a request been unanswered longer than the limit, or the ending
  * taken longer than its own?  If so, log it and set g->killed: the

@@ -10,7 +10,7 @@
  * the buffer is ended by Linux itself (EIO).
  *
  * Exports: rf_sf_send, rf_sf_recv, rf_sf_watch_tick, rf_sf_ending,
- * rf_sf_overdue, rf_sf_failed.
+ * rf_sf_check_gone, rf_sf_overdue, rf_sf_failed.
  */
 #include <errno.h>
 #include <poll.h>
@@ -125,6 +125,21 @@ rf_sf_ending(struct rf_sf_guard *g)
 	if (g->end_by == 0)
 		g->end_by = sf_now() + (uint64_t)(g->timeout *
 		    RF_SF_END_FACTOR * 1e9);
+}
+
+void
+rf_sf_check_gone(struct rf_sf_guard *g)
+{
+	struct pollfd pfd;
+
+	if (g->end_by != 0 || g->fuse_fd == -1)
+		return;
+	pfd.fd = g->fuse_fd;
+	pfd.events = 0;
+	pfd.revents = 0;
+	/* A zero timeout: the poll registers no waiter. */
+	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP)))
+		rf_sf_ending(g);
 }
 
 bool

@@ -1,11 +1,18 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * split_fuse_loop.c -- the request loop of the split server
- * (split_channel=fuse, split_fuse.h): a fixed set of workers, each with
- * its slot in the page shared with the supervisor.  Each worker reads
- * a request from the session's device, publishes its unique id and the
- * time, processes it (libfuse decodes it and calls rf_ll_ops), and
- * clears its slot.
+ * (split_channel=fuse, split_fuse.h): workers, each with its slot in
+ * the page shared with the supervisor.  Each worker reads a request
+ * from the session's device, publishes its unique id and the time,
+ * processes it (libfuse decodes it and calls rf_ll_ops), and clears its
+ * slot.
+ *
+ * Workers are started as needed, as libfuse's own loop does: one at
+ * first, another whenever a worker takes a request while none is left
+ * waiting, up to the maximum; they are kept once started.  Linux wakes
+ * the waiting readers of /dev/fuse in turn (the longest waiting first),
+ * so a fixed set of ten would pass a sequential caller's requests round
+ * ten threads, each cold; as needed, one or two take them.
  *
  * Ending: the main thread, which alone takes SIGTERM, SIGINT and SIGHUP
  * (libfuse's handlers then end the session), waits until the session
@@ -40,9 +47,18 @@
  */
 #define SF_STACK	(1024 * 1024)
 
+struct sf_worker;
+
 struct sf_loop {
 	struct fuse_session	*se;
 	struct rf_sf_shared	*sh;
+	pthread_attr_t		 attr;		/* of every worker */
+	pthread_mutex_t		 lock;
+	struct sf_worker	*w;		/* [max]; [0, n): started; lock */
+	unsigned		 n;		/* lock */
+	unsigned		 max;
+	bool			 stopping;	/* start no more; lock */
+	unsigned		 idle;		/* workers waiting; atomic */
 	sem_t			 ended;		/* a worker stopped */
 	unsigned long		 count;		/* requests read; atomic */
 	unsigned long		 crash_at;	/* test hooks; 0 = off */
@@ -112,12 +128,45 @@ sf_publish(struct sf_worker *w)
 	}
 }
 
+static void *sf_work(void *arg);
+
+/* Start one more worker, unless at the maximum or stopping.  => 0, errno. */
+static int
+sf_start(struct sf_loop *l)
+{
+	struct sf_worker *w;
+	sigset_t set, old;
+	int error = 0;
+
+	pthread_mutex_lock(&l->lock);
+	if (l->stopping || l->n == l->max)
+		goto out;
+	w = &l->w[l->n];
+	w->l = l;
+	w->slot = &l->sh->slot[l->n];
+	/* Workers never take the signals that end the loop (main's). */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	(void)pthread_sigmask(SIG_BLOCK, &set, &old);
+	__atomic_add_fetch(&l->idle, 1, __ATOMIC_RELAXED);
+	if ((error = pthread_create(&w->tid, &l->attr, sf_work, w)) == 0)
+		l->n++;
+	else
+		__atomic_sub_fetch(&l->idle, 1, __ATOMIC_RELAXED);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+out:
+	pthread_mutex_unlock(&l->lock);
+	return error;
+}
+
 static void *
 sf_work(void *arg)
 {
 	struct sf_worker *w = arg;
 	struct sf_loop *l = w->l;
-	int res, old;
+	int res, old, error;
 
 	while (!fuse_session_exited(l->se)) {
 		res = fuse_session_receive_buf(l->se, &w->buf);
@@ -137,8 +186,13 @@ sf_work(void *arg)
 		}
 		(void)pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
 		sf_publish(w);
+		if (__atomic_sub_fetch(&l->idle, 1, __ATOMIC_RELAXED) == 0 &&
+		    (error = sf_start(l)) != 0)
+			rf_log(LOG_DEBUG, "cannot start a worker: %s",
+			    strerror(error));
 		fuse_session_process_buf(l->se, &w->buf);
 		__atomic_store_n(&w->slot->since, 0, __ATOMIC_RELEASE);
+		__atomic_add_fetch(&l->idle, 1, __ATOMIC_RELAXED);
 		(void)pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
 	}
 	(void)sem_post(&l->ended);
@@ -163,68 +217,51 @@ int
 rf_sf_loop(struct fuse_session *se, struct rf_sf_shared *sh,
     unsigned nthreads)
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
-	struct sf_worker *w;
 	struct sf_loop l;
-	pthread_attr_t attr;
-	sigset_t set, old;
 	unsigned i, n;
-	int error = 0;
+	int error;
 
-	if (nthreads == 0)
-		nthreads = 1;
-	if (nthreads > RF_SF_SLOTS)
-		nthreads = RF_SF_SLOTS;
 	memset(&l, 0, sizeof(l));
 	l.se = se;
 	l.sh = sh;
+	l.max = nthreads == 0 ? 1 : nthreads > RF_SF_SLOTS ? RF_SF_SLOTS :
+	    nthreads;
 	l.crash_at = sf_env_count("RUMPFUSE_TEST_SPLIT_CRASH");
 	l.hang_at = sf_env_count("RUMPFUSE_TEST_SPLIT_HANG");
-	if (sem_init(&l.ended, 0, 0) != 0)
-		return -errno;
-	if ((w = calloc(nthreads, sizeof(*w))) == NULL) {
-		(void)sem_destroy(&l.ended);
+	if ((l.w = calloc(l.max, sizeof(*l.w))) == NULL)
 		return -ENOMEM;
+	if (sem_init(&l.ended, 0, 0) != 0) {
+		error = -errno;
+		free(l.w);
+		return error;
 	}
-
-	(void)pthread_attr_init(&attr);
-	(void)pthread_attr_setstacksize(&attr, SF_STACK);
-	/* The workers never take the signals that end the loop. */
-	sigemptyset(&set);
-	for (i = 0; i < 3; i++)
-		sigaddset(&set, sigs[i]);
-	(void)pthread_sigmask(SIG_BLOCK, &set, &old);
-	for (n = 0; n < nthreads; n++) {
-		w[n].l = &l;
-		w[n].slot = &sh->slot[n];
-		if ((error = pthread_create(&w[n].tid, &attr, sf_work,
-		    &w[n])) != 0)
-			break;
-	}
-	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
-	(void)pthread_attr_destroy(&attr);
-	if (n == 0) {
+	pthread_mutex_init(&l.lock, NULL);
+	(void)pthread_attr_init(&l.attr);
+	(void)pthread_attr_setstacksize(&l.attr, SF_STACK);
+	if ((error = sf_start(&l)) != 0) {
 		rf_log(LOG_ERR, "cannot start a worker: %s", strerror(error));
 		error = -error;
 		goto out;
 	}
-	if (n < nthreads)
-		rf_log(LOG_WARNING, "%u workers of %u: %s", n, nthreads,
-		    strerror(error));
-	error = 0;
 
 	/* EINTR: a signal, whose handler may have ended the session. */
 	while (!fuse_session_exited(se))
 		(void)sem_wait(&l.ended);
+	pthread_mutex_lock(&l.lock);
+	l.stopping = true;
+	n = l.n;
+	pthread_mutex_unlock(&l.lock);
 	for (i = 0; i < n; i++)
-		(void)pthread_cancel(w[i].tid);
+		(void)pthread_cancel(l.w[i].tid);
 	for (i = 0; i < n; i++)
-		(void)pthread_join(w[i].tid, NULL);
+		(void)pthread_join(l.w[i].tid, NULL);
 	error = __atomic_load_n(&l.error, __ATOMIC_RELAXED);
 out:
-	for (i = 0; i < nthreads; i++)
-		free(w[i].buf.mem);
-	free(w);
+	for (i = 0; i < l.max; i++)
+		free(l.w[i].buf.mem);
+	free(l.w);
+	(void)pthread_attr_destroy(&l.attr);
+	pthread_mutex_destroy(&l.lock);
 	(void)sem_destroy(&l.ended);
 	fuse_session_reset(se);
 	return error;

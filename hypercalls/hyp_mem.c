@@ -17,14 +17,16 @@
 
 #include "hyp_impl.h"
 
-static uint64_t hyp_mem_max;	/* 0: unbounded; set before any use */
-static uint64_t hyp_mem_used;	/* bytes held; atomic */
+static int64_t hyp_mem_max;	/* 0: unbounded; set before any use */
+/* Bytes held; atomic.  Below 0 if memory taken before the bound is freed. */
+static int64_t hyp_mem_used;
 
 void
 hyp_mem_limit(uint64_t bytes)
 {
 
-	__atomic_store_n(&hyp_mem_max, bytes, __ATOMIC_RELAXED);
+	__atomic_store_n(&hyp_mem_max, bytes > INT64_MAX ? INT64_MAX :
+	    (int64_t)bytes, __ATOMIC_RELAXED);
 }
 
 /*
@@ -56,7 +58,7 @@ hyp_malloc(size_t len, size_t align, void **retp)
 			return error == EINVAL ? EINVAL : ENOMEM;
 	}
 	if (__atomic_load_n(&hyp_mem_max, __ATOMIC_RELAXED) != 0) {
-		size_t n = malloc_usable_size(p);
+		int64_t n = (int64_t)malloc_usable_size(p);
 
 		if (__atomic_add_fetch(&hyp_mem_used, n, __ATOMIC_RELAXED) >
 		    hyp_mem_max) {
@@ -76,7 +78,7 @@ hyp_free(void *p, size_t len)
 
 	(void)len;
 	if (p != NULL && __atomic_load_n(&hyp_mem_max, __ATOMIC_RELAXED) != 0)
-		__atomic_sub_fetch(&hyp_mem_used, malloc_usable_size(p),
-		    __ATOMIC_RELAXED);
+		__atomic_sub_fetch(&hyp_mem_used,
+		    (int64_t)malloc_usable_size(p), __ATOMIC_RELAXED);
 	free(p);
 }
