@@ -11,7 +11,7 @@ import statistics
 import sys
 from collections import OrderedDict, defaultdict
 
-ORDER = {"ext4": ["kernel", "rumpfuse", "rumpfuse-basic", "fuse2fs"],
+ORDER = {"ext4": ["kernel", "rumpfuse", "rumpfuse-socket", "rumpfuse-basic", "fuse2fs"],
          "fat": ["rumpfuse", "fusefat"], "iso": ["rumpfuse", "fuseiso"]}
 
 rows = defaultdict(lambda: defaultdict(list))   # fam -> (wl, tgt) -> values

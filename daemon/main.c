@@ -738,7 +738,7 @@ run(struct rf_opts *o, const char *argv0, enum rf_sandbox_mode mode)
 	memset(&b, 0, sizeof(b));
 	b.b_opts = o;
 	/* split_fuse.h: the request's header must be read into memory. */
-	b.b_splice_read = rf_sf == NULL && getenv("RF_NOSPLICE") == NULL;
+	b.b_splice_read = rf_sf == NULL;
 	if (kernel_up(o, mode, &b, &rootvp) != 0)
 		return 1;
 	rf_nodes_init(&b, rootvp);
