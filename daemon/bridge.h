@@ -58,7 +58,7 @@
 /* Largest FUSE request payload Linux accepts (256 pages). */
 #define RF_MAX_WRITE_LIMIT	(1024U * 1024)
 #define RF_MAX_WRITE_MIN	4096U
-/* libfuse's default for max_threads. */
+/* libfuse's default for max_threads; ours is at most this (main.c). */
 #define RF_DEF_MAX_THREADS	10U
 
 /* ---- options (opts.c) ---- */

@@ -246,7 +246,9 @@ help(void)
 "                        keep it while the file has not changed)\n"
 "  threads=N             idle worker threads kept (default: as many as\n"
 "                        max_threads)\n"
-"  max_threads=N         most worker threads (default: 10)\n"
+"  max_threads=N         most worker threads (default: one less than the\n"
+"                        CPUs, at least 1, at most 10; split_channel=\n"
+"                        socket: 10)\n"
 "  readdirplus=WHEN      list directories with attributes: always\n"
 "                        (default), auto (Linux decides: the first read\n"
 "                        of a directory only) or no\n"
@@ -454,13 +456,28 @@ kernel_options(const struct rf_opts *o)
 	return g_string_free(s, FALSE);
 }
 
-/* Workers of the FUSE loop, at most. */
+/*
+ * Workers of the FUSE loop, at most.  By default one less than the
+ * online CPUs, at least one, at most RF_DEF_MAX_THREADS: a FUSE caller
+ * waits for its answer on a CPU of its own, and a second worker on a
+ * two-CPU machine only takes requests from the first (Linux wakes the
+ * waiting readers in turn), contending for its locks and the caller's
+ * CPU.  Measured on two CPUs, one worker against ten: cp -a of 19,567
+ * files 2.55 against 2.78 s, rm -r of them 0.57 against 0.81 s, and no
+ * slower with four parallel readers (0.64 against 0.73 s).
+ */
 static unsigned
 rf_nthreads(const struct rf_opts *o)
 {
+	long n;
 
-	return o->single ? 1 : o->max_threads != 0 ? o->max_threads :
-	    RF_DEF_MAX_THREADS;
+	if (o->single)
+		return 1;
+	if (o->max_threads != 0)
+		return o->max_threads;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n <= 2 ? 1 : n - 1 > (long)RF_DEF_MAX_THREADS ?
+	    RF_DEF_MAX_THREADS : (unsigned)(n - 1);
 }
 
 /* Step 5. => 0, or the loop's error (negative errno). */
@@ -480,16 +497,14 @@ run_loop(struct rf_opts *o, struct fuse_session *se,
 	/* A sandboxed server cannot open /dev/fuse again. */
 	fuse_loop_cfg_set_clone_fd(cfg, o->clone_fd &&
 	    mode != RF_SANDBOX_BASIC ? 1 : 0);
-	if (o->max_threads != 0)
-		fuse_loop_cfg_set_max_threads(cfg, o->max_threads);
+	fuse_loop_cfg_set_max_threads(cfg, rf_nthreads(o));
 	/*
 	 * Always set: libfuse 3.14 takes its default (-1, "never destroy
 	 * idle threads") as a limit of -1 and ends every worker after each
 	 * request, paying a thread, a /dev/fuse clone and a pipe each time.
 	 */
 	fuse_loop_cfg_set_idle_threads(cfg, o->max_idle_threads !=
-	    UINT32_MAX ? o->max_idle_threads : o->max_threads != 0 ?
-	    o->max_threads : RF_DEF_MAX_THREADS);
+	    UINT32_MAX ? o->max_idle_threads : rf_nthreads(o));
 	res = fuse_session_loop_mt(se, cfg);
 	fuse_loop_cfg_destroy(cfg);
 	return res;
@@ -596,6 +611,7 @@ kernel_up(struct rf_opts *o, enum rf_sandbox_mode mode, struct rf_bridge *b,
 		sc.lrumax = o->lrumax;
 		sc.mount_uid = (uint32_t)getuid();
 		sc.mount_gid = (uint32_t)getgid();
+		/* The front end's threads mostly wait on the child. */
 		sc.nworkers = (o->single ? 1 : o->max_threads != 0 ?
 		    o->max_threads : RF_DEF_MAX_THREADS) + 2;
 		sc.timeout = o->split_timeout;
