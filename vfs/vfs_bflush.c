@@ -303,8 +303,13 @@ bio_takeplain(const struct bio_sel *sel, struct buf **bufs, unsigned n,
 					(*nbusyp)++;
 				continue;
 			}
-			if (bp->b_prewrite != NULL ||
-			    bio_batchfull(sel, n, *bytesp))
+			if (bio_batchfull(sel, n, *bytesp)) {
+				/* The rest only to count the busy ones. */
+				if (!sel->sel_countbusy)
+					break;
+				continue;
+			}
+			if (bp->b_prewrite != NULL)
 				continue;	/* hooked: step 1's, or not */
 			KASSERT(bp->b_lprev == NULL);
 			bp->b_flags |= B_BUSY | B_WRITING;
@@ -491,6 +496,7 @@ bsync(struct blkdev *dev)
 			.sel_maxbufs = (unsigned)MIN(n, 65536),
 			.sel_skiperror = pass > 0,
 			.sel_nohooks = false,
+			.sel_countbusy = true,
 		};
 		e = bio_flushsel(&sel, &ndone, &nbusy);
 		if (e != 0 && error == 0)

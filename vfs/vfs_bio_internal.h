@@ -123,6 +123,12 @@ struct bio_sel {
 	unsigned	sel_maxbufs;	/* stop after so many buffers (> 0) */
 	bool		sel_skiperror;	/* skip buffers with B_ERROR */
 	bool		sel_nohooks;	/* skip buffers with a b_prewrite */
+	/*
+	 * Count every eligible busy buffer in *nbusyp, which means walking
+	 * all dirty buffers even once the batch is full (bsync needs the
+	 * count); otherwise the walk ends with the batch.
+	 */
+	bool		sel_countbusy;
 };
 
 /*
@@ -132,7 +138,8 @@ struct bio_sel {
  * clustered into one writev of at most BIO_MAXCLUSTER bytes.
  * => Called without bc_lock; holds no buffer while waiting for none.
  * => *NDONEP: buffers written or attempted; *NBUSYP: eligible buffers
- *    skipped because busy.  Returns the first error (a hook's, or I/O).
+ *    skipped because busy (all of them only with sel_countbusy).
+ *    Returns the first error (a hook's, or I/O).
  */
 int	bio_flushsel(const struct bio_sel *sel, unsigned *ndonep,
 	    unsigned *nbusyp);

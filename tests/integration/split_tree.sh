@@ -6,9 +6,11 @@
 # links where the filesystem has them) copied in with cp -a, compared with
 # diff -r, and compared again after an unmount and a second split mount;
 # on tmpfs, on an FFS image made by makefs and on a FAT image made by
-# mkfs.fat (cp -R: FAT keeps no modes; then judged by fsck.fat -n).  Also: the child process exists
-# and the parent has no kernel of its own, parallel readers, xattrs and
-# statfs through the socket.
+# mkfs.fat (cp -R: FAT keeps no modes; then judged by fsck.fat -n).
+# FFS and FAT run with both split channels: fuse (the default: the child
+# serves FUSE) and socket (the front end forwards over sockets).  Also:
+# the child process exists and is unprivileged, parallel readers,
+# xattrs and statfs.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
 . "$here/lib.sh"
@@ -47,12 +49,14 @@ child_of() {
 	pgrep -P "$1" | head -1
 }
 
-# run_fs NAME SEED CPFLAGS ARGS...: mount with sandbox=split, copy SEED
-# in (cp CPFLAGS), compare, unmount, mount again, compare again.
+# run_fs NAME CHANNEL SEED CPFLAGS ARGS...: mount with sandbox=split
+# and split_channel=CHANNEL, copy SEED in (cp CPFLAGS), compare,
+# unmount, mount again, compare again.
 run_fs() {
-	local name=$1 seed=$2 cpf=$3 mnt=$WORK/mnt_$1 pid cpid
-	shift 3
-	if ! it_mount "$name" -o sandbox=split "$@" "$mnt"; then
+	local name=${1}_$2 ch=$2 seed=$3 cpf=$4 mnt=$WORK/mnt_$1 pid cpid
+	shift 4
+	set -- -o "sandbox=split,split_channel=$ch" "$@"
+	if ! it_mount "$name" "$@" "$mnt"; then
 		tap_fail "$name: split mount" "$(cat "$WORK/$name.err")"
 		return
 	fi
@@ -87,7 +91,7 @@ run_fs() {
 		tap_fail "$name: statfs"
 	fi
 	it_umount "$name" "$mnt"
-	if ! it_mount "${name}2" -o sandbox=split "$@" "$mnt"; then
+	if ! it_mount "${name}2" "$@" "$mnt"; then
 		tap_fail "$name: second split mount" "$(cat "$WORK/${name}2.err")"
 		return
 	fi
@@ -119,7 +123,11 @@ if command -v makefs >/dev/null; then
 	mkdir -p "$WORK/emptydir"
 	if makefs -t ffs -s 64m -f 4000 -o version=2 "$WORK/ffs.img" \
 	    "$WORK/emptydir" >/dev/null 2>&1; then
-		run_fs ffs "$SEED_L" -a -t ffs "$WORK/ffs.img"
+		run_fs ffs fuse "$SEED_L" -a -t ffs "$WORK/ffs.img"
+		rm -f "$WORK/ffs.img"
+		makefs -t ffs -s 64m -f 4000 -o version=2 "$WORK/ffs.img" \
+		    "$WORK/emptydir" >/dev/null 2>&1 &&
+		    run_fs ffs socket "$SEED_L" -a -t ffs "$WORK/ffs.img"
 	else
 		tap_fail "ffs: makefs"
 	fi
@@ -130,11 +138,14 @@ fi
 if command -v mkfs.fat >/dev/null; then
 	truncate -s 64m "$WORK/fat.img"
 	if mkfs.fat -F 32 "$WORK/fat.img" >/dev/null 2>&1; then
-		run_fs fat "$SEED_P" -R -t msdosfs "$WORK/fat.img"
-		if command -v fsck.fat >/dev/null; then
-			tap_check "fat: fsck.fat -n after the split mounts" \
-			    fsck.fat -n "$WORK/fat.img"
-		fi
+		for ch in fuse socket; do
+			mkfs.fat -F 32 "$WORK/fat.img" >/dev/null 2>&1
+			run_fs fat $ch "$SEED_P" -R -t msdosfs "$WORK/fat.img"
+			if command -v fsck.fat >/dev/null; then
+				tap_check "fat_$ch: fsck.fat -n after" \
+				    fsck.fat -n "$WORK/fat.img"
+			fi
+		done
 	else
 		tap_fail "fat: mkfs.fat"
 	fi
