@@ -708,7 +708,9 @@ kernel_down(struct rf_opts *o, enum rf_sandbox_mode mode,
 
 /*
  * Basic and split_channel=fuse: tell the supervisor that the FUSE mount
- * exists; split hands it the connection's descriptor too.
+ * exists, and hand it the connection's descriptor: split keeps the
+ * connection open with it, both see from it at the end whether the
+ * mount is already gone.
  */
 static void
 tell_supervisor(struct fuse_session *se)
@@ -716,8 +718,7 @@ tell_supervisor(struct fuse_session *se)
 
 	if (rf_mounted_fd == -1)
 		return;
-	if (rf_sf_send(rf_mounted_fd, rf_sf != NULL ? fuse_session_fd(se) :
-	    -1) != 0)
+	if (rf_sf_send(rf_mounted_fd, fuse_session_fd(se)) != 0)
 		rf_log(LOG_WARNING, "cannot notify the supervisor: %s",
 		    strerror(errno));
 	close(rf_mounted_fd);
@@ -960,8 +961,8 @@ run_supervised(struct rf_opts *o, const char *argv0, bool split)
 	if (split && guard.fuse_fd == -1)
 		rf_log(LOG_WARNING, "the server sent no FUSE descriptor: a "
 		    "crash will cost the mount, not only EIO");
-	status = rf_sandbox_supervise(pid, o->mountpoint, split ? &guard :
-	    NULL);
+	/* Basic: the descriptor only, closed as soon as the server ends. */
+	status = rf_sandbox_supervise(pid, o->mountpoint, &guard);
 	rf_notify_stopping();
 	for (i = 0; i < 3; i++)
 		(void)signal(sigs[i], SIG_IGN);

@@ -1072,6 +1072,7 @@ rf_sandbox_supervise(pid_t child, const char *mountpoint,
 	nfds_t nfds;
 	int grp_fd = sb_grp.serve_fd;
 	int ws = 0, status, sig;
+	bool watch = guard != NULL && guard->sh != NULL, gone = false;
 	size_t i;
 	pid_t w;
 
@@ -1090,7 +1091,7 @@ rf_sandbox_supervise(pid_t child, const char *mountpoint,
 	}
 	sb_pending[SIGCHLD] = 0;
 	(void)sigaction(SIGCHLD, &sa, &ochld);
-	if (guard != NULL)
+	if (watch)
 		tickp = rf_sf_watch_tick(guard, &tick);
 
 	for (;;) {
@@ -1103,7 +1104,7 @@ rf_sandbox_supervise(pid_t child, const char *mountpoint,
 				rf_log(LOG_DEBUG, "supervisor: forwarding "
 				    "signal %d to %ld", sig, (long)child);
 				(void)kill(child, sig);
-				if (guard != NULL)
+				if (watch)
 					rf_sf_ending(guard);
 			}
 		}
@@ -1117,9 +1118,9 @@ rf_sandbox_supervise(pid_t child, const char *mountpoint,
 			ws = 1 << 8;
 			break;
 		}
-		if (guard != NULL && rf_sf_overdue(guard))
+		if (watch && rf_sf_overdue(guard))
 			(void)kill(child, SIGKILL);
-		if (guard != NULL)
+		if (watch)
 			rf_sf_check_gone(guard);
 		for (i = 0; i < 3; i++)
 			sigdelset(&waitmask, sigs[i]);
@@ -1141,12 +1142,12 @@ rf_sandbox_supervise(pid_t child, const char *mountpoint,
 		close(grp_fd);
 	sb_grp.serve_fd = -1;
 
-	if (guard != NULL && (guard->killed || WIFSIGNALED(ws))) {
+	if (watch && (guard->killed || WIFSIGNALED(ws))) {
 		/* Split: the mount lives on, answering EIO, until unmounted. */
 		for (i = 0; i < 3; i++)
 			if (sb_pending[sigs[i]])
 				(void)rf_sandbox_unmount(mountpoint);
-		rf_sf_failed(guard, ws, mountpoint);
+		gone = rf_sf_failed(guard, ws, mountpoint);
 		status = 1;
 	} else if (WIFEXITED(ws))
 		status = WEXITSTATUS(ws);
@@ -1157,12 +1158,17 @@ rf_sandbox_supervise(pid_t child, const char *mountpoint,
 		    "the sandbox forbids)" : "");
 	} else
 		status = 1;
-	/* A server that ended: Linux fails what is queued (ENOTCONN). */
+	/*
+	 * A server that ended: Linux fails what is queued (ENOTCONN).  If
+	 * its connection ended first (unmounted by a user), whatever is on
+	 * MOUNTPOINT now is not ours: a new mount there must survive.
+	 */
 	if (guard != NULL && guard->fuse_fd != -1) {
+		gone = rf_sf_conn_gone(guard->fuse_fd);
 		close(guard->fuse_fd);
 		guard->fuse_fd = -1;
 	}
-	if (rf_sandbox_unmount(mountpoint) != 0 && status == 0)
+	if (!gone && rf_sandbox_unmount(mountpoint) != 0 && status == 0)
 		status = 1;
 
 	for (i = 0; i < 3; i++)

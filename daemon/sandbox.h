@@ -185,12 +185,15 @@ int	rf_sandbox_unmount(const char *mountpoint);
  * (which it forked before vfs_init(); it closes its copies of the
  * descriptors the server owns, such as the pipe to a waiting
  * grandparent), called once the FUSE mount exists.  SIGTERM, SIGINT
- * and SIGHUP are forwarded to CHILD.  GUARD (split_fuse.h; NULL for
- * sandbox=basic): watch the requests CHILD answers, kill it when one
- * takes longer than the limit, and when it died, answer EIO until the
- * mount is gone (rf_sf_failed()).  When CHILD has exited, MOUNTPOINT is
- * unmounted with rf_sandbox_unmount().  Signal dispositions and mask
- * are restored before returning.
+ * and SIGHUP are forwarded to CHILD.  GUARD (split_fuse.h; or NULL):
+ * its fuse_fd, the FUSE connection CHILD serves, if not -1, tells at
+ * the end whether the mount is already gone (then MOUNTPOINT is left
+ * alone: what is mounted there now is another mount); with a shared
+ * page (g->sh, split), watch the requests CHILD answers, kill it when
+ * one takes longer than the limit, and when it died, answer EIO until
+ * the mount is gone (rf_sf_failed()).  When CHILD has exited,
+ * MOUNTPOINT is unmounted with rf_sandbox_unmount().  Signal
+ * dispositions and mask are restored before returning.
  * => CHILD's exit status (128 + signal number if killed; 1 if split
  *    failed over to EIO); 1 if it exited 0 but the unmount failed.
  */

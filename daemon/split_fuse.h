@@ -37,8 +37,8 @@
  * Exports: rf_sf_map, rf_sf_loop, rf_sf_kernel_budget (server side,
  * split_fuse_loop.c);
  * rf_sf_send, rf_sf_recv, rf_sf_watch_tick, rf_sf_ending,
- * rf_sf_check_gone, rf_sf_overdue, rf_sf_failed (supervisor side,
- * split_fuse_guard.c).
+ * rf_sf_check_gone, rf_sf_conn_gone, rf_sf_overdue, rf_sf_failed
+ * (supervisor side, split_fuse_guard.c).
  */
 #ifndef RF_SPLIT_FUSE_H
 #define RF_SPLIT_FUSE_H
@@ -142,8 +142,14 @@ bool	rf_sf_overdue(struct rf_sf_guard *g);
  * it was answering with EIO, then every request until MOUNTPOINT is
  * unmounted: SIGTERM, SIGINT or SIGHUP (blocked by the caller; taken
  * here through a signalfd) unmount it with rf_sandbox_unmount().
- * Closes g->fuse_fd.
+ * Closes g->fuse_fd.  => true if the mount is gone.
  */
-void	rf_sf_failed(struct rf_sf_guard *g, int ws, const char *mountpoint);
+bool	rf_sf_failed(struct rf_sf_guard *g, int ws, const char *mountpoint);
+/*
+ * Has the FUSE connection FD ended (its mount unmounted)?  Then what is
+ * mounted on the mount point now, if anything, is another mount, which
+ * the supervisor must not unmount.
+ */
+bool	rf_sf_conn_gone(int fd);
 
 #endif /* RF_SPLIT_FUSE_H */

@@ -10,7 +10,7 @@
  * the buffer is ended by Linux itself (EIO).
  *
  * Exports: rf_sf_send, rf_sf_recv, rf_sf_watch_tick, rf_sf_ending,
- * rf_sf_check_gone, rf_sf_overdue, rf_sf_failed.
+ * rf_sf_check_gone, rf_sf_conn_gone, rf_sf_overdue, rf_sf_failed.
  */
 #include <errno.h>
 #include <poll.h>
@@ -127,18 +127,23 @@ rf_sf_ending(struct rf_sf_guard *g)
 		    RF_SF_END_FACTOR * 1e9);
 }
 
-void
-rf_sf_check_gone(struct rf_sf_guard *g)
+bool
+rf_sf_conn_gone(int fd)
 {
 	struct pollfd pfd;
 
-	if (g->end_by != 0 || g->fuse_fd == -1)
-		return;
-	pfd.fd = g->fuse_fd;
+	pfd.fd = fd;
 	pfd.events = 0;
 	pfd.revents = 0;
 	/* A zero timeout: the poll registers no waiter. */
-	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP)))
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP));
+}
+
+void
+rf_sf_check_gone(struct rf_sf_guard *g)
+{
+
+	if (g->end_by == 0 && g->fuse_fd != -1 && rf_sf_conn_gone(g->fuse_fd))
 		rf_sf_ending(g);
 }
 
@@ -207,7 +212,7 @@ sf_answer_one(int fd, char *buf)
 	return true;
 }
 
-void
+bool
 rf_sf_failed(struct rf_sf_guard *g, int ws, const char *mountpoint)
 {
 	struct pollfd pfd[2];
@@ -215,6 +220,7 @@ rf_sf_failed(struct rf_sf_guard *g, int ws, const char *mountpoint)
 	sigset_t set;
 	unsigned i, n = 0;
 	uint64_t unique;
+	bool gone = false;
 	char *buf;
 	int sfd;
 
@@ -226,7 +232,7 @@ rf_sf_failed(struct rf_sf_guard *g, int ws, const char *mountpoint)
 		    WTERMSIG(ws) == SIGSYS ? " (a system call the sandbox "
 		    "forbids)" : "");
 	if (g->fuse_fd == -1)
-		return;
+		return false;
 	for (i = 0; i < RF_SF_SLOTS; i++) {
 		if (__atomic_load_n(&g->sh->slot[i].since,
 		    __ATOMIC_ACQUIRE) == 0)
@@ -269,8 +275,10 @@ rf_sf_failed(struct rf_sf_guard *g, int ws, const char *mountpoint)
 		}
 		if ((pfd[0].revents & (POLLERR | POLLHUP)) ||
 		    ((pfd[0].revents & POLLIN) &&
-		    !sf_answer_one(g->fuse_fd, buf)))
+		    !sf_answer_one(g->fuse_fd, buf))) {
+			gone = true;
 			break;
+		}
 	}
 	free(buf);
 out:
@@ -278,4 +286,5 @@ out:
 		close(sfd);
 	close(g->fuse_fd);
 	g->fuse_fd = -1;
+	return gone;
 }

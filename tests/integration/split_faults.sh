@@ -19,7 +19,9 @@
 #     front end stays root (it must be able to unmount);
 #   - sandbox=basic: the sandboxed server is a child of an unsandboxed
 #     supervisor, which unmounts on SIGTERM;
-#   - sandbox=none: one process, no child, no filter.
+#   - sandbox=none: one process, no child, no filter;
+#   - split and basic: a mount made on the mount point at once after an
+#     unmount is not unmounted by the first daemon's supervisor.
 # Every step that could hang is bounded with timeout(1).
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
@@ -329,5 +331,29 @@ if it_mount none -o sandbox=none -t tmpfs none "$MNT"; then
 else
 	tap_fail "none: mount" "$(cat "$WORK/none.err")"
 fi
+
+# ---- unmounted, then mounted again at once on the same mount point ----
+# The first daemon's supervisor, ending, must not unmount the second
+# mount (it knows from its FUSE descriptor that its own is gone).
+for mode in split basic; do
+	bad=0
+	for i in 1 2 3 4 5 6 7 8; do
+		timeout 20 "$RUMPFUSE" -o sandbox=$mode -t tmpfs none "$MNT" ||
+		    bad=$((bad + 100))
+		timeout 20 fusermount3 -u "$MNT"
+		timeout 20 "$RUMPFUSE" -o sandbox=$mode -t tmpfs none "$MNT" ||
+		    bad=$((bad + 100))
+		sleep 0.3
+		it_is_mounted "$MNT" || bad=$((bad + 1))
+		timeout 20 fusermount3 -u "$MNT" 2>/dev/null
+	done
+	if [ "$bad" = 0 ]; then
+		tap_ok "$mode: a mount made at once after an unmount survives"
+	else
+		tap_fail "$mode: a mount made at once after an unmount survives" \
+		    "$bad lost of 8 (or failed mounts x100)"
+	fi
+	sleep 0.5
+done
 
 tap_done
