@@ -30,11 +30,16 @@
  *          supervisor reports readiness (sd_notify), forwards SIGTERM,
  *          SIGINT and SIGHUP, and unmounts when the server has exited
  *          (the sandboxed server cannot: no root, no fusermount3);
- *   split  step 3 happens in a child (split_proto.h): it starts the
- *          kernel, mounts, enters the sandbox (kernel side) and serves
- *          vnode operations; this process is the FUSE server, reaches
- *          the kernel through rf_kops_split, and is not sandboxed, so
- *          it unmounts as in mode none, even after the child died.
+ *   split  split_channel=fuse (default; split_fuse.h): as basic, and
+ *          the supervisor also holds the FUSE connection and watches
+ *          the requests the server publishes in a shared page: it kills
+ *          a server that takes too long and answers EIO after a crash;
+ *          split_channel=socket: step 3 happens in a child
+ *          (split_proto.h): it starts the kernel, mounts, enters the
+ *          sandbox (kernel side) and serves vnode operations; this
+ *          process is the FUSE server, reaches the kernel through
+ *          rf_kops_split, and is not sandboxed, so it unmounts as in
+ *          mode none, even after the child died.
  *
  * Exports: main, rf_log, rf_debug.
  */
