@@ -136,8 +136,18 @@ round $r: mount failed: $(tail -3 "$WORK/crash$cfg$r.err")"
 		# A random moment between 0.3 and 4 seconds.
 		sleep "$(( RANDOM % 4 )).$(( RANDOM % 10 ))"
 		sleep 0.3
-		kill -KILL "$pid"
+		# The daemon and its sandboxed server (which would die with
+		# it, but a moment later, still holding the image's lock).
+		kids=$(pgrep -P "$pid")
+		kill -KILL "$pid" $kids 2>/dev/null
 		wait "$pid" 2>/dev/null
+		for k in $kids; do
+			i=0
+			while kill -0 "$k" 2>/dev/null && [ $i -lt 100 ]; do
+				sleep 0.1
+				i=$((i + 1))
+			done
+		done
 		kill "$wpid" 2>/dev/null
 		wait "$wpid" 2>/dev/null
 		fusermount3 -uz "$mnt" 2>/dev/null
