@@ -1145,8 +1145,10 @@ rf_sandbox_supervise(pid_t child, const char *mountpoint,
 	if (watch && (guard->killed || WIFSIGNALED(ws))) {
 		/* Split: the mount lives on, answering EIO, until unmounted. */
 		for (i = 0; i < 3; i++)
-			if (sb_pending[sigs[i]])
+			if (sb_pending[sigs[i]]) {
 				(void)rf_sandbox_unmount(mountpoint);
+				break;
+			}
 		gone = rf_sf_failed(guard, ws, mountpoint);
 		status = 1;
 	} else if (WIFEXITED(ws))

@@ -34,7 +34,8 @@
  * which it can through the socket too, since the front end passes on
  * what the kernel answers.
  *
- * Exports: rf_sf_map, rf_sf_loop, rf_sf_kernel_budget (server side,
+ * Exports: rf_sf_now (inline, both sides); rf_sf_map, rf_sf_loop,
+ * rf_sf_kernel_budget (server side,
  * split_fuse_loop.c);
  * rf_sf_send, rf_sf_recv, rf_sf_watch_tick, rf_sf_ending,
  * rf_sf_check_gone, rf_sf_conn_gone, rf_sf_overdue, rf_sf_failed
@@ -67,6 +68,16 @@ struct rf_sf_slot {
 struct rf_sf_shared {
 	struct rf_sf_slot slot[RF_SF_SLOTS];
 };
+
+/* CLOCK_MONOTONIC in nanoseconds: the slots' and the guard's clock. */
+static inline uint64_t
+rf_sf_now(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
 
 /* What the supervisor watches. */
 struct rf_sf_guard {

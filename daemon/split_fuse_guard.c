@@ -109,21 +109,12 @@ rf_sf_watch_tick(const struct rf_sf_guard *g, struct timespec *ts)
 	return ts;
 }
 
-static uint64_t
-sf_now(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 void
 rf_sf_ending(struct rf_sf_guard *g)
 {
 
 	if (g->end_by == 0)
-		g->end_by = sf_now() + (uint64_t)(g->timeout *
+		g->end_by = rf_sf_now() + (uint64_t)(g->timeout *
 		    RF_SF_END_FACTOR * 1e9);
 }
 
@@ -155,7 +146,7 @@ rf_sf_overdue(struct rf_sf_guard *g)
 
 	if (g->killed)
 		return false;
-	now = sf_now();
+	now = rf_sf_now();
 	if (g->end_by != 0 && now > g->end_by) {
 		rf_log(LOG_ERR, "sandboxed server: not ended %.0f s after "
 		    "the unmount; killed, changes may be lost",

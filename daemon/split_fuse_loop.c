@@ -83,15 +83,6 @@ rf_sf_map(void)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-static uint64_t
-sf_now(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static unsigned long
 sf_env_count(const char *name)
 {
@@ -111,7 +102,7 @@ sf_publish(struct sf_worker *w)
 	if ((w->buf.flags & FUSE_BUF_IS_FD) || w->buf.size < sizeof(*in))
 		return;
 	__atomic_store_n(&w->slot->unique, in->unique, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->slot->since, sf_now() | 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&w->slot->since, rf_sf_now() | 1, __ATOMIC_RELEASE);
 	if (l->crash_at == 0 && l->hang_at == 0)
 		return;
 	n = __atomic_add_fetch(&l->count, 1, __ATOMIC_RELAXED);
@@ -215,8 +206,9 @@ rf_sf_kernel_budget(uint64_t memlimit, unsigned nthreads)
 	/* Each worker: its stack, its request buffer; libfuse, the nodes. */
 	room = (uint64_t)nthreads * (SF_STACK + RF_MAX_WRITE_LIMIT +
 	    64 * 1024) + 16 * RF_MIB;
-	return memlimit / 4 > memlimit - room || room > memlimit ?
-	    memlimit / 4 : memlimit - room;
+	/* The kernel keeps a quarter at least. */
+	return room > memlimit - memlimit / 4 ? memlimit / 4 :
+	    memlimit - room;
 }
 
 int
