@@ -215,6 +215,9 @@ bio_notehooked(const struct bio_sel *sel, struct bio_key *keys)
 	struct buf *bp;
 	unsigned nkeys = 0;
 
+	/* The usual case: no hooks (no driver sets one), no walk. */
+	if (bufcache.bc_nhooked == 0)
+		return 0;
 	for (bv = bufcache.bc_devs; bv != NULL; bv = bv->bv_next) {
 		if (sel->sel_dev != NULL && bv->bv_dev != sel->sel_dev)
 			continue;

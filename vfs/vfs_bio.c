@@ -74,6 +74,10 @@
  *      bv_nbufs / bv_ndirty, count exactly the buffers described above.
  *   8. bc_inflight counts asynchronous transfers whose completion has not
  *      run; shutdown waits for it to reach zero.
+ *   9. B_HOOKED implies B_DELWRI; bc_nhooked counts the B_HOOKED buffers:
+ *      those whose last release left them dirty with a b_prewrite hook
+ *      (the busy owner may set or clear the hook; the release recounts).
+ *      Write-back looks for hooked buffers only while there are some.
  *
  * Lock rule.  bc_lock protects the hash, the LRU, the dirty lists, the
  * device records, b_flags, b_dirtytime, b_error and the statistics.
@@ -290,7 +294,9 @@ bio_markclean(struct buf *bp)
 	*bp->b_dprev = bp->b_dnext;
 	bp->b_dnext = NULL;
 	bp->b_dprev = NULL;
-	bp->b_flags &= ~(B_DELWRI | B_PINNED);
+	if (bp->b_flags & B_HOOKED)
+		bufcache.bc_nhooked--;
+	bp->b_flags &= ~(B_DELWRI | B_PINNED | B_HOOKED);
 	bv->bv_ndirty--;
 	bufcache.bc_st.bytes_dirty -= bp->b_bcount;
 }
@@ -329,8 +335,9 @@ bio_freemem(struct buf *bp)
 	kmem_free(bp, sizeof(*bp));
 }
 
-void
-bio_destroy(struct buf *bp)
+/* Take BP out of the cache: hash, lists, counts.  Its memory stays. */
+static void
+bio_unlink(struct buf *bp)
 {
 	struct bio_dev *bv;
 
@@ -346,6 +353,12 @@ bio_destroy(struct buf *bp)
 	bv->bv_nbufs--;
 	bufcache.bc_st.nbufs--;
 	bufcache.bc_st.bytes_cached -= bp->b_bcount;
+}
+
+void
+bio_destroy(struct buf *bp)
+{
+	bio_unlink(bp);
 	bio_freemem(bp);
 }
 
@@ -399,6 +412,14 @@ bio_release(struct buf *bp)
 	bp->b_flags &= ~(B_BUSY | B_ASYNC | B_READAHEAD);
 	if (!(bp->b_flags & B_DELWRI))
 		lru_insert(bp);
+	else if ((bp->b_prewrite != NULL) != ((bp->b_flags & B_HOOKED) != 0)) {
+		/* The owner may have set or cleared the hook meanwhile. */
+		bp->b_flags ^= B_HOOKED;
+		if (bp->b_flags & B_HOOKED)
+			bufcache.bc_nhooked++;
+		else
+			bufcache.bc_nhooked--;
+	}
 	bio_wakeup(bp);
 	if (bufcache.bc_st.bytes_cached > bufcache.bc_maxbytes)
 		(void)bio_room(0);
@@ -546,6 +567,33 @@ bio_evict_dirty(uint32_t size)
 }
 
 /*
+ * A new busy, invalid buffer for (DEV, BLKNO, SIZE) made of the LRU's
+ * head, if the cache is full and that clean buffer has SIZE bytes: an
+ * eviction without a free and an allocation (a copy into a full cache
+ * does one per block).  NULL if not.  bc_lock held.
+ */
+static struct buf *
+bio_recycle(struct blkdev *dev, daddr_t blkno, uint32_t size)
+{
+	struct buf *bp = bufcache.bc_lru;
+	void *data;
+
+	if (bp == NULL || bp->b_bcount != size ||
+	    bufcache.bc_st.bytes_cached + size <= bufcache.bc_maxbytes)
+		return NULL;
+	bio_unlink(bp);
+	bufcache.bc_st.evictions++;
+	data = bp->b_data;
+	memset(bp, 0, sizeof(*bp));
+	bp->b_dev = dev;
+	bp->b_blkno = blkno;
+	bp->b_bcount = size;
+	bp->b_data = data;
+	bp->b_flags = B_BUSY;
+	return bp;
+}
+
+/*
  * The busy buffer for (DEV, BLKNO, SIZE), cached or new.  *VALIDP says
  * whether its contents are valid (B_DONE).
  */
@@ -578,7 +626,8 @@ bio_getblk(struct blkdev *dev, daddr_t blkno, uint32_t size,
 			*validp = true;
 			break;
 		}
-		if (nbp == NULL) {
+		if (nbp == NULL &&
+		    (nbp = bio_recycle(dev, blkno, size)) == NULL) {
 			mutex_exit(&bufcache.bc_lock);
 			error = bio_alloc(dev, blkno, size, 0, &nbp);
 			mutex_enter(&bufcache.bc_lock);
@@ -1047,7 +1096,7 @@ bufcache_init(uint64_t maxbytes)
 		return EBUSY;
 	memset(&bufcache, 0, sizeof(bufcache));
 	bufcache.bc_maxbytes = maxbytes != 0 ? maxbytes : BIO_DEFAULT_BYTES;
-	for (nchains = 256; nchains < bufcache.bc_maxbytes / 8192 &&
+	for (nchains = 256; nchains < bufcache.bc_maxbytes / 1024 &&
 	    nchains < (1U << 20); nchains <<= 1)
 		continue;
 	bufcache.bc_hashmask = nchains - 1;

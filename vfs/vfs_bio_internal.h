@@ -82,6 +82,8 @@ struct bufcache {
 	struct buf	**bc_lrutail;	/* bc_lock */
 	struct bio_dev	*bc_devs;	/* bc_lock */
 	unsigned	bc_inflight;	/* bc_lock: async transfers queued */
+	uint64_t	bc_nhooked;	/* bc_lock: dirty, unbusy when last
+					   released, with a b_prewrite hook */
 	kcondvar_t	bc_waitcv[BIO_NWAITCV];	/* busy buffer released */
 	kcondvar_t	bc_iocv;	/* bc_inflight dropped to zero */
 	kcondvar_t	bc_flushcv;	/* wakes the flusher */

@@ -59,6 +59,7 @@ struct blkdev;
 #define B_ASYNC		0x0040	/* write in flight, release when done */
 #define B_READAHEAD	0x0080
 #define B_WANTED	0x0100	/* internal */
+#define B_HOOKED	0x0200	/* internal: counted in bc_nhooked */
 
 struct buf {
 	struct blkdev	*b_dev;		/* immutable while cached */
