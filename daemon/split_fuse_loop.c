@@ -55,7 +55,7 @@ struct sf_loop {
 	pthread_attr_t		 attr;		/* of every worker */
 	pthread_mutex_t		 lock;
 	struct sf_worker	*w;		/* [max]; [0, n): started; lock */
-	unsigned		 n;		/* lock */
+	unsigned		 n;		/* lock; read atomically */
 	unsigned		 max;
 	bool			 stopping;	/* start no more; lock */
 	unsigned		 idle;		/* workers waiting; atomic */
@@ -129,6 +129,9 @@ sf_start(struct sf_loop *l)
 	sigset_t set, old;
 	int error = 0;
 
+	/* n only grows: a worker at the maximum need not take the lock. */
+	if (__atomic_load_n(&l->n, __ATOMIC_RELAXED) == l->max)
+		return 0;
 	pthread_mutex_lock(&l->lock);
 	if (l->stopping || l->n == l->max)
 		goto out;
@@ -143,7 +146,7 @@ sf_start(struct sf_loop *l)
 	(void)pthread_sigmask(SIG_BLOCK, &set, &old);
 	__atomic_add_fetch(&l->idle, 1, __ATOMIC_RELAXED);
 	if ((error = pthread_create(&w->tid, &l->attr, sf_work, w)) == 0)
-		l->n++;
+		__atomic_store_n(&l->n, l->n + 1, __ATOMIC_RELAXED);
 	else
 		__atomic_sub_fetch(&l->idle, 1, __ATOMIC_RELAXED);
 	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);

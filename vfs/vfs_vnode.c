@@ -176,14 +176,17 @@ vc_hash_link(struct vnode **bucket, struct vnode *vp)
 	vp->v_hprev = bucket;
 }
 
-/* Double the table when it is dense; keep the old one if out of memory. */
+/*
+ * Double the table when it holds more vnodes than chains (a new vnode's
+ * lookup walks its whole chain); keep the old one if out of memory.
+ */
 static void
 vc_hash_grow(void)
 {
 	struct vnode **nh, *vp;
 	size_t i, nsize, osize = vc.vc_hashmask + 1;
 
-	if (vc.vc_nhashed <= 2 * osize || osize >= VC_HASH_MAXSIZE)
+	if (vc.vc_nhashed <= osize || osize >= VC_HASH_MAXSIZE)
 		return;
 	nsize = osize * 2;
 	if ((nh = kmem_zalloc(nsize * sizeof(*nh))) == NULL)
