@@ -27,6 +27,7 @@
 #include "kern/kern.h"
 #include "kern/blkdev.h"
 #include "kern/buf.h"
+#include "kern/lock.h"
 #include "../../vfs/vfs_bio_internal.h"
 #include "cunit_tap.h"
 
@@ -429,6 +430,64 @@ test_bsync_order_cluster(void)
 	CU_ASSERT(st.bytes_dirty == 0);
 	hook_dev = NULL;
 	CU_ASSERT(binvalall(bd, false) == 0);
+	blkdev_close(bd);
+	bufcache_shutdown();
+}
+
+/* bc_nhooked under the cache lock. */
+static uint64_t
+nhooked(void)
+{
+	uint64_t n;
+
+	mutex_enter(&bufcache.bc_lock);
+	n = bufcache.bc_nhooked;
+	mutex_exit(&bufcache.bc_lock);
+	return n;
+}
+
+/* The count of dirty hooked buffers follows the owner's changes. */
+static void
+test_hook_count(void)
+{
+	struct blkdev *bd;
+	struct buf *bp;
+
+	CU_ASSERT_FATAL(bufcache_init(0) == 0);
+	bd = mkdev(16, false);
+	hook_n = 0;
+	hook_ret = 0;
+	hook_dev = NULL;
+	dirty(bd, 1, 101);			/* no hook */
+	CU_ASSERT(nhooked() == 0);
+	CU_ASSERT_FATAL(getblk(bd, BLK(2), BS, &bp) == 0);
+	fill(bp->b_data, BS, 102);
+	bp->b_prewrite = prewrite_hook;
+	bdwrite(bp);
+	CU_ASSERT(nhooked() == 1);
+	/* Taken again, the hook cleared: no longer counted. */
+	CU_ASSERT_FATAL(getblk(bd, BLK(2), BS, &bp) == 0);
+	CU_ASSERT(nhooked() == 1);		/* busy: counted till released */
+	bp->b_prewrite = NULL;
+	bdwrite(bp);
+	CU_ASSERT(nhooked() == 0);
+	/* A hook set on an already dirty buffer counts at its release. */
+	CU_ASSERT_FATAL(getblk(bd, BLK(1), BS, &bp) == 0);
+	bp->b_prewrite = prewrite_hook;
+	brelse(bp);
+	CU_ASSERT(nhooked() == 1);
+	CU_ASSERT(bsync(bd) == 0);		/* written: clean, uncounted */
+	CU_ASSERT(hook_n == 1);
+	CU_ASSERT(nhooked() == 0);
+	CU_ASSERT(check(devblk(bd, 1), BS, 101));
+	CU_ASSERT(check(devblk(bd, 2), BS, 102));
+	/* Dropped while dirty and hooked. */
+	CU_ASSERT_FATAL(getblk(bd, BLK(3), BS, &bp) == 0);
+	bp->b_prewrite = prewrite_hook;
+	bdwrite(bp);
+	CU_ASSERT(nhooked() == 1);
+	CU_ASSERT(binvalall(bd, true) == 0);
+	CU_ASSERT(nhooked() == 0);
 	blkdev_close(bd);
 	bufcache_shutdown();
 }
@@ -1084,6 +1143,7 @@ main(void)
 		{ "bdwrite visible after bsync", test_bdwrite_bsync },
 		{ "bsync order, hooks, clustering", test_bsync_order_cluster },
 		{ "prewrite hook postpones", test_prewrite_postpone },
+		{ "count of hooked dirty buffers", test_hook_count },
 		{ "pinned buffers wait for bunpin", test_pinned },
 		{ "flusher writes old buffers", test_flusher },
 		{ "flusher when too much is dirty", test_flusher_too_dirty },
