@@ -3,7 +3,7 @@
  * vfs_bio.c -- the buffer cache: the hash of cached device blocks, busy
  * ownership, the LRU of clean buffers, per-device dirty lists, the byte
  * bound, bread/breadn/getblk and read-ahead, the release family (brelse,
- * bdwrite, bawrite, bwrite, binval), pinning, bdirty_range, statistics,
+ * bdwrite, bawrite, bwrite, binval), pinning, bclean_prefix, statistics,
  * and setting the cache up and down.
  *
  * Write-back (choosing dirty buffers, prewrite hooks, clustered writes,
@@ -130,6 +130,7 @@
 #define BIO_MAXBSIZE		(16U * 1024 * 1024)	/* largest buffer */
 #define BIO_EVICT_MINBYTES	(256U * 1024)	/* write-back batch */
 #define BIO_EVICT_MAXBUFS	256
+#define BIO_CLEANSCAN		256	/* bio_cleanprefix's work */
 
 struct bufcache bufcache;
 
@@ -258,6 +259,23 @@ lru_remove(struct buf *bp)
 	bp->b_lprev = NULL;
 }
 
+/* Widen BV's bounds on its dirty buffers' sizes and starts to BP's. */
+static void
+bio_dirtyshape(struct bio_dev *bv, const struct buf *bp)
+{
+	uint64_t nsec = howmany((uint64_t)bp->b_bcount, DEV_BSIZE);
+	uint64_t blk = (uint64_t)bp->b_blkno;
+
+	if (bv->bv_ndirty == 1) {		/* the first of an epoch */
+		bv->bv_dmaxsec = 0;
+		bv->bv_dalign = (uint64_t)1 << 62;
+	}
+	if (nsec > bv->bv_dmaxsec)
+		bv->bv_dmaxsec = nsec;
+	while (bv->bv_dalign > 1 && (blk & (bv->bv_dalign - 1)) != 0)
+		bv->bv_dalign >>= 1;
+}
+
 /* Make BP dirty if it is not: dirty list tail, b_dirtytime = now. */
 static void
 bio_markdirty(struct buf *bp)
@@ -276,6 +294,7 @@ bio_markdirty(struct buf *bp)
 	bv->bv_dirtytail = &bp->b_dnext;
 	bv->bv_ndirty++;
 	bufcache.bc_st.bytes_dirty += bp->b_bcount;
+	bio_dirtyshape(bv, bp);
 }
 
 static void
@@ -1033,27 +1052,63 @@ bunpin(struct blkdev *dev, daddr_t blkno)
 /* ---- dirty ranges ---- */
 
 /*
- * Does a dirty or pinned buffer of DEV, or one being written, overlap
- * device bytes [OFF, OFF+LEN)?
+ * A prefix of device bytes [OFF, OFF+LEN) that no dirty buffer overlaps:
+ * the longest, or one ending where the search stopped.  Dirty buffers
+ * start at multiples of bv_dalign sectors and span at most bv_dmaxsec,
+ * so the search walks the dirty list if it holds no more than
+ * BIO_CLEANSCAN buffers, and otherwise looks the possible starts up in
+ * the hash in ascending order, at most BIO_CLEANSCAN of them (a read of
+ * a file with a cache full of dirty buffers made this a walk of all of
+ * them, several times per read).  bc_lock held.
  */
-bool
-bdirty_range(struct blkdev *dev, uint64_t off, uint64_t len)
+static uint64_t
+bio_cleanprefix(struct blkdev *dev, uint64_t off, uint64_t len)
 {
 	struct bio_dev *bv;
 	struct buf *bp;
 	uint64_t end = len > UINT64_MAX - off ? UINT64_MAX : off + len;
-	bool found = false;
+	uint64_t first = end, lo, hi, s, n;
 
-	if (len == 0)
-		return false;
+	if (len == 0 || (bv = bio_devfind(dev)) == NULL || bv->bv_ndirty == 0)
+		return len;
+	if (bv->bv_ndirty <= BIO_CLEANSCAN) {
+		for (bp = bv->bv_dirty; bp != NULL; bp = bp->b_dnext)
+			if (bio_off(bp) < first &&
+			    off < bio_off(bp) + bp->b_bcount)
+				first = bio_off(bp);
+	} else {
+		/* Starts (sectors) of buffers that could overlap: [lo, hi]. */
+		hi = (end - 1) >> DEV_BSHIFT;
+		lo = off >> DEV_BSHIFT;
+		lo = lo >= bv->bv_dmaxsec ? lo - bv->bv_dmaxsec + 1 : 0;
+		lo = roundup(lo, bv->bv_dalign);
+		n = lo > hi ? 0 : (hi - lo) / bv->bv_dalign + 1;
+		if (n > BIO_CLEANSCAN) {
+			/* Beyond the last start looked at: unknown. */
+			n = BIO_CLEANSCAN;
+			first = (lo + n * bv->bv_dalign) << DEV_BSHIFT;
+		}
+		for (s = lo; n > 0; n--, s += bv->bv_dalign) {
+			bp = bio_lookup(dev, (daddr_t)s);
+			if (bp != NULL && (bp->b_flags & B_DELWRI) &&
+			    off < bio_off(bp) + bp->b_bcount) {
+				first = bio_off(bp);
+				break;
+			}
+		}
+	}
+	return first <= off ? 0 : first >= end ? len : first - off;
+}
+
+uint64_t
+bclean_prefix(struct blkdev *dev, uint64_t off, uint64_t len)
+{
+	uint64_t n;
+
 	mutex_enter(&bufcache.bc_lock);
-	if ((bv = bio_devfind(dev)) != NULL)
-		for (bp = bv->bv_dirty; bp != NULL && !found;
-		    bp = bp->b_dnext)
-			found = bio_off(bp) < end &&
-			    off < bio_off(bp) + bp->b_bcount;
+	n = bio_cleanprefix(dev, off, len);
 	mutex_exit(&bufcache.bc_lock);
-	return found;
+	return n;
 }
 
 /* ---- life cycle and statistics ---- */

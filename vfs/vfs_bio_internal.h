@@ -68,6 +68,13 @@ struct bio_dev {
 	struct buf	**bv_dirtytail;	/* bc_lock */
 	uint64_t	bv_nbufs;	/* bc_lock: cached buffers */
 	uint64_t	bv_ndirty;	/* bc_lock: B_DELWRI buffers */
+	/*
+	 * Since bv_ndirty was last 0 (bc_lock): the largest dirty buffer
+	 * in sectors, and a power of two in sectors dividing every dirty
+	 * buffer's blkno -- where bclean_prefix looks dirty buffers up.
+	 */
+	uint64_t	bv_dmaxsec;
+	uint64_t	bv_dalign;
 };
 
 struct bufcache {

@@ -262,7 +262,7 @@ blkdev_flush(struct blkdev *bd)
  * The host file descriptor and absolute device offset for window offset
  * OFF, for splicing straight from the image.
  * => EOPNOTSUPP for a memory device; EIO (logged) if OFF is not inside the
- *    window.  The caller must check its whole range with bdirty_range and
+ *    window.  The caller must check its whole range with bclean_prefix and
  *    stay inside the window.
  */
 int

@@ -566,36 +566,6 @@ vfs_pub_statvfs(struct mount *mp, struct vfs_statvfs *sv)
 
 /* ---- the fast data path ---- */
 
-/*
- * The longest prefix of device bytes [DEVOFF, DEVOFF+RUN) that overlaps
- * no dirty or pinned buffer.  Buffers start on DEV_BSIZE boundaries, so
- * the answer ends at one (or at DEVOFF+RUN): binary search over those
- * ends with bdirty_range, which is monotonic in the length.
- */
-static uint64_t
-bmap_clean_prefix(struct blkdev *dev, uint64_t devoff, uint64_t run)
-{
-	uint64_t lo, hi, mid;
-
-	if (!bdirty_range(dev, devoff, run))
-		return run;
-	/* Invariant: [devoff, lo) is clean, [devoff, hi) is not. */
-	lo = devoff;
-	hi = devoff + run;
-	for (;;) {
-		mid = rounddown(lo + (hi - lo) / 2, DEV_BSIZE);
-		if (mid <= lo)
-			mid = rounddown(lo, DEV_BSIZE) + DEV_BSIZE;
-		if (mid >= hi)
-			break;
-		if (bdirty_range(dev, devoff, mid - devoff))
-			hi = mid;
-		else
-			lo = mid;
-	}
-	return lo - devoff;
-}
-
 int
 vfs_pub_bmap(struct vnode *vp, uint64_t off, int *hostfdp,
     uint64_t *devoffp, uint64_t *runp)
@@ -639,7 +609,7 @@ vfs_pub_bmap(struct vnode *vp, uint64_t off, int *hostfdp,
 		goto out;
 	}
 	/* Bytes still in the buffer cache must come through read. */
-	if ((run = bmap_clean_prefix(dev, devoff, run)) == 0) {
+	if ((run = bclean_prefix(dev, devoff, run)) == 0) {
 		error = EOPNOTSUPP;
 		goto out;
 	}

@@ -107,6 +107,13 @@ setfault(const char *nth)
 	hyp_fault_reload();
 }
 
+/* Does a dirty buffer overlap device bytes [OFF, OFF+LEN)? */
+static bool
+dirty_range(struct blkdev *bd, uint64_t off, uint64_t len)
+{
+	return bclean_prefix(bd, off, len) < len;
+}
+
 /* Dirty test block N with pattern TAG through the cache. */
 static void
 dirty(struct blkdev *bd, unsigned n, uint32_t tag)
@@ -356,10 +363,10 @@ test_bdwrite_bsync(void)
 	bdwrite(bp);
 	CU_ASSERT(stats().bytes_dirty == BS);
 	CU_ASSERT(check(devblk(bd, 2), BS, 2));		/* not yet */
-	CU_ASSERT(bdirty_range(bd, 2 * BS, 1));
-	CU_ASSERT(bdirty_range(bd, 0, 2 * BS + 1));
-	CU_ASSERT(!bdirty_range(bd, 0, 2 * BS));
-	CU_ASSERT(!bdirty_range(bd, 3 * BS, BS));
+	CU_ASSERT(dirty_range(bd, 2 * BS, 1));
+	CU_ASSERT(dirty_range(bd, 0, 2 * BS + 1));
+	CU_ASSERT(!dirty_range(bd, 0, 2 * BS));
+	CU_ASSERT(!dirty_range(bd, 3 * BS, BS));
 	/* A hit sees the dirty contents. */
 	CU_ASSERT_FATAL(bread(bd, BLK(2), BS, &bp) == 0);
 	CU_ASSERT(check(bp->b_data, BS, 222));
@@ -368,7 +375,7 @@ test_bdwrite_bsync(void)
 	CU_ASSERT(bsync(bd) == 0);
 	CU_ASSERT(check(devblk(bd, 2), BS, 222));
 	CU_ASSERT(stats().bytes_dirty == 0);
-	CU_ASSERT(!bdirty_range(bd, 0, 16 * BS));
+	CU_ASSERT(!dirty_range(bd, 0, 16 * BS));
 	CU_ASSERT(binvalall(bd, false) == 0);
 	blkdev_close(bd);
 	bufcache_shutdown();
@@ -492,6 +499,46 @@ test_hook_count(void)
 	bufcache_shutdown();
 }
 
+/*
+ * bclean_prefix with more dirty buffers than it walks: exact where a
+ * dirty buffer is near, a shorter (never longer) prefix where the only
+ * dirty ones are beyond its search.
+ */
+static void
+test_clean_prefix(void)
+{
+	const unsigned nblk = 1024;
+	struct blkdev *bd;
+	uint64_t n;
+	unsigned i;
+
+	CU_ASSERT_FATAL(bufcache_init(0) == 0);
+	bd = mkdev(nblk, false);
+	/* 300 dirty blocks: 0-99 and 700-899. */
+	for (i = 0; i < 100; i++)
+		dirty(bd, i, 1000 + i);
+	for (i = 700; i < 900; i++)
+		dirty(bd, i, 1000 + i);
+	CU_ASSERT(bclean_prefix(bd, 0, BS) == 0);
+	CU_ASSERT(bclean_prefix(bd, 99 * BS + 100, BS) == 0);
+	CU_ASSERT(bclean_prefix(bd, 100 * BS, BS) == BS);
+	/* Block 700 is within reach from 500: exact. */
+	CU_ASSERT(bclean_prefix(bd, 500 * BS, 300 * BS) == 200 * BS);
+	CU_ASSERT(bclean_prefix(bd, 500 * BS + 1, 300 * BS) ==
+	    200 * BS - 1);
+	/* From 100 to 700 is past the search: a clean prefix, shorter. */
+	n = bclean_prefix(bd, 100 * BS, 650 * BS);
+	CU_ASSERT(n > 0 && n < 600 * BS && n % BS == 0);
+	/* Clean to the end. */
+	CU_ASSERT(bclean_prefix(bd, 900 * BS, 124 * BS) == 124 * BS);
+	CU_ASSERT(bsync(bd) == 0);
+	CU_ASSERT(bclean_prefix(bd, 0, (uint64_t)nblk * BS) ==
+	    (uint64_t)nblk * BS);
+	CU_ASSERT(binvalall(bd, false) == 0);
+	blkdev_close(bd);
+	bufcache_shutdown();
+}
+
 static void
 test_prewrite_postpone(void)
 {
@@ -540,13 +587,13 @@ test_pinned(void)
 	CU_ASSERT(bsync(bd) == 0);
 	sleep_ms(300);			/* several flusher rounds */
 	CU_ASSERT(check(devblk(bd, 4), BS, 4));
-	CU_ASSERT(bdirty_range(bd, 4 * BS, BS));
+	CU_ASSERT(dirty_range(bd, 4 * BS, BS));
 	CU_ASSERT(binvalall(bd, false) == EBUSY);	/* kept, not lost */
 	CU_ASSERT(incore(bd, BLK(4)));
 	bunpin(bd, BLK(4));
 	CU_ASSERT(bsync(bd) == 0);
 	CU_ASSERT(check(devblk(bd, 4), BS, 444));
-	CU_ASSERT(!bdirty_range(bd, 4 * BS, BS));
+	CU_ASSERT(!dirty_range(bd, 4 * BS, BS));
 	/* The flusher also leaves a pinned buffer alone, then writes it. */
 	CU_ASSERT_FATAL(bread(bd, BLK(6), BS, &bp) == 0);
 	fill(bp->b_data, BS, 666);
@@ -870,7 +917,7 @@ test_fault_write(void)
 	setfault(NULL);
 	/* Nothing lost: still dirty, marked, and readable from the cache. */
 	CU_ASSERT(stats().bytes_dirty == 2 * BS);
-	CU_ASSERT(bdirty_range(bd, 6 * BS, 2 * BS));
+	CU_ASSERT(dirty_range(bd, 6 * BS, 2 * BS));
 	CU_ASSERT(check(devblk(bd, 6), BS, 6));
 	CU_ASSERT_FATAL(bread(bd, BLK(6), BS, &bp) == 0);
 	CU_ASSERT(check(bp->b_data, BS, 66));
@@ -1144,6 +1191,7 @@ main(void)
 		{ "bsync order, hooks, clustering", test_bsync_order_cluster },
 		{ "prewrite hook postpones", test_prewrite_postpone },
 		{ "count of hooked dirty buffers", test_hook_count },
+		{ "clean prefix, bounded search", test_clean_prefix },
 		{ "pinned buffers wait for bunpin", test_pinned },
 		{ "flusher writes old buffers", test_flusher },
 		{ "flusher when too much is dirty", test_flusher_too_dirty },

@@ -132,8 +132,13 @@ int	bsync(struct blkdev *dev);
  * EBUSY if any is busy.  Used at unmount.
  */
 int	binvalall(struct blkdev *dev, bool discard);
-/* Does any dirty or pinned buffer overlap device bytes [OFF, OFF+LEN)? */
-bool	bdirty_range(struct blkdev *dev, uint64_t off, uint64_t len);
+/*
+ * The length of a prefix of device bytes [OFF, OFF+LEN) that no dirty or
+ * pinned buffer overlaps: LEN if none overlaps, else at most the longest
+ * such prefix (the search is bounded; what it did not look at counts as
+ * dirty).
+ */
+uint64_t bclean_prefix(struct blkdev *dev, uint64_t off, uint64_t len);
 
 /* Statistics, for tests. */
 struct bufstats {
