@@ -112,7 +112,7 @@ struct rf_opts {
 	int		 default_perms;	/* -1 auto (= multiuser), 0, 1 */
 	bool		 have_fsname;
 	bool		 have_subtype;
-	unsigned	 max_read;	/* 0 = not given */
+	unsigned	 max_read;	/* 0 = not given: rf_file_max_read */
 
 	/* what the parser passes on */
 	GPtrArray	*fuse_list;	/* FUSE mount options (g_strdup) */
@@ -201,7 +201,6 @@ struct rf_bridge {
 	struct mount	*b_mp;
 	struct fuse_session *b_se;
 	bool		 b_rdonly;	/* kernel mount is read-only */
-	bool		 b_splice_read;	/* ask for FUSE_CAP_SPLICE_READ */
 
 	pthread_mutex_t	 nodes_lock;
 	GHashTable	*nodes;		/* vnode * -> rf_node *; nodes_lock */
@@ -391,6 +390,11 @@ int	rf_file_setup(struct rf_bridge *b, struct rf_node *node,
 	    struct fuse_file_info *fi);
 /* The open reply did not reach the kernel: close and free fi->fh. */
 void	rf_file_abort(struct rf_bridge *b, struct fuse_file_info *fi);
+/*
+ * The default max_read for MAX_WRITE: the largest power of two up to it
+ * whose read reply fits the pipe libfuse splices it through.
+ */
+unsigned rf_file_max_read(unsigned max_write);
 
 /* ll_xattr.c */
 void	ll_setxattr(fuse_req_t, fuse_ino_t, const char *, const char *,

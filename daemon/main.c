@@ -207,7 +207,11 @@ help(void)
 "  fsname=NAME           source shown in /proc/mounts (default: SOURCE)\n"
 "  subtype=NAME          type shown as fuse.NAME (default: rumpfuse)\n"
 "  auto_unmount          unmount if rumpfuse dies\n"
-"  max_read=BYTES        largest read request (default: Linux's)\n"
+"  max_read=BYTES        largest read request (default: the largest\n"
+"                        power of two up to max_write whose reply can\n"
+"                        be spliced from the image: 512K with Linux's\n"
+"                        default pipe-max-size of 1M; larger requests\n"
+"                        are copied)\n"
 "  noexec exec dirsync norelatime strictatime nostrictatime lazytime\n"
 "  nolazytime            as for mount(8) (the FUSE mount only)\n"
 "\n"
@@ -759,8 +763,6 @@ run(struct rf_opts *o, const char *argv0, enum rf_sandbox_mode mode)
 
 	memset(&b, 0, sizeof(b));
 	b.b_opts = o;
-	/* split_fuse.h: the request's header must be read into memory. */
-	b.b_splice_read = rf_sf == NULL;
 	if (kernel_up(o, mode, &b, &rootvp) != 0)
 		return 1;
 	rf_nodes_init(&b, rootvp);

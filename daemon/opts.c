@@ -515,6 +515,14 @@ rf_opts_fuse_args(struct rf_opts *o, const char *argv0, bool kernel_rdonly,
 		goto out;
 	if (fuse_opt_add_opt(&fo, o->ro || kernel_rdonly ? "ro" : "rw") != 0)
 		goto out;
+	if (o->max_read == 0) {
+		o->max_read = rf_file_max_read(o->max_write);
+		tmp = g_strdup_printf("max_read=%u", o->max_read);
+		i = (unsigned)fuse_opt_add_opt(&fo, tmp);
+		g_free(tmp);
+		if (i != 0)
+			goto out;
+	}
 
 	args->argc = 0;
 	args->argv = NULL;
