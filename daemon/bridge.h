@@ -201,6 +201,13 @@ struct rf_bridge {
 	struct mount	*b_mp;
 	struct fuse_session *b_se;
 	bool		 b_rdonly;	/* kernel mount is read-only */
+	/*
+	 * Linux opens directories without asking (ll_opendir answers ENOSYS:
+	 * no OPENDIR or RELEASEDIR per directory listed; the listing is
+	 * cached).  Only where that cannot bypass a permission check
+	 * (ll_init); READDIR at offset 0 then checks read access itself.
+	 */
+	bool		 b_no_opendir;
 
 	pthread_mutex_t	 nodes_lock;
 	GHashTable	*nodes;		/* vnode * -> rf_node *; nodes_lock */

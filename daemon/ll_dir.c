@@ -17,11 +17,16 @@
  * and the reply is built.  The names are looked up in one call
  * (rf_k->lookupv: one round trip in split mode), attributes included.
  *
+ * Opening: where b_no_opendir is set, opendir answers ENOSYS once and
+ * Linux opens directories by itself from then on (no releasedir
+ * either); a READDIR at offset 0 checks read access as the open would.
+ *
  * Valid replies: open or err; buf or err; err.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bridge.h"
 
@@ -203,6 +208,12 @@ ll_do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		goto out;
 	}
 
+	/* Without OPENDIR, the open's check (a listing from the start). */
+	if (off == 0 && b->b_no_opendir &&
+	    (error = rf_k->access(dvp, R_OK)) != 0) {
+		fuse_reply_err(req, error);
+		goto out;
+	}
 	error = rf_k->readdir(dvp, &cookie, ll_dir_fill, &d);
 	if (error != 0 && d.nents == 0) {
 		fuse_reply_err(req, error);
@@ -283,6 +294,10 @@ ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct rf_file *f;
 	int error;
 
+	if (b->b_no_opendir) {
+		fuse_reply_err(req, ENOSYS);	/* Linux stops asking */
+		return;
+	}
 	if ((error = rf_k->open(vp, fi->flags, NULL, NULL)) != 0) {
 		fuse_reply_err(req, error);
 		return;

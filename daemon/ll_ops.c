@@ -36,6 +36,10 @@
  *  - kill-priv is handled by the kernel (vfs_pub_write/setattr); libfuse
  *    before 3.16 does not pass this (nor PARALLEL_DIROPS) on to Linux,
  *    which then clears set-id bits itself: see ll_setattr();
+ *  - no OPENDIR (Linux 5.1 and later, b_no_opendir): a directory listed
+ *    costs its READDIRPLUS requests only, not two more to open and
+ *    release it, and Linux caches the listing until the directory
+ *    changes;
  *  - no export support, no POSIX ACLs, writeback caching only on request.
  */
 static void
@@ -53,6 +57,13 @@ ll_init(void *userdata, struct fuse_conn_info *conn)
 		LL_WANT(conn, FUSE_CAP_READDIRPLUS);
 	if (o->readdirplus == RF_RDPLUS_AUTO)
 		LL_WANT(conn, FUSE_CAP_READDIRPLUS_AUTO);
+	/*
+	 * No OPENDIR: a cached listing is then served to whoever opens the
+	 * directory, so only where Linux checks permissions itself
+	 * (default_permissions) or one user alone has the mount.
+	 */
+	b->b_no_opendir = (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) &&
+	    (!o->multiuser || o->default_perms != 0);
 	LL_WANT(conn, FUSE_CAP_ASYNC_READ);
 	LL_WANT(conn, FUSE_CAP_ASYNC_DIO);
 	LL_WANT(conn, FUSE_CAP_PARALLEL_DIROPS);
