@@ -127,9 +127,12 @@ void	rf_opts_fini(struct rf_opts *o);
  */
 int	rf_opts_parse(struct rf_opts *o, const char *arg, char *err,
 	    size_t errlen);
+/* Does Linux check permissions itself (default_permissions)? */
+bool	rf_opts_kernel_perms(const struct rf_opts *o);
 /*
  * Build the argument vector for fuse_session_new() from o (after the
- * mount is known, so fsname/subtype/ro defaults can be filled in).
+ * mount is known, so fsname/subtype/ro defaults can be filled in; sets
+ * the default max_read).
  * => 0 or ENOMEM; args must be freed with fuse_opt_free_args().
  */
 int	rf_opts_fuse_args(struct rf_opts *o, const char *argv0,

@@ -55,8 +55,8 @@ rf_file_max_read(unsigned max_write)
 	}
 	/* libfuse's count: header, segments, tail, one page to spare. */
 	slack = (unsigned long)(page > 0 ? page : 4096) * (LL_READ_SEGS + 3);
-	for (size = max_write; size > RF_MAX_WRITE_MIN &&
-	    size + slack > pipemax; size /= 2)
+	for (size = RF_MAX_WRITE_MIN; size * 2 <= max_write &&
+	    size * 2 + slack <= pipemax; size *= 2)
 		;
 	return size;
 }

@@ -63,7 +63,7 @@ ll_init(void *userdata, struct fuse_conn_info *conn)
 	 * (default_permissions) or one user alone has the mount.
 	 */
 	b->b_no_opendir = (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) &&
-	    (!o->multiuser || o->default_perms != 0);
+	    (!o->multiuser || rf_opts_kernel_perms(o));
 	LL_WANT(conn, FUSE_CAP_ASYNC_READ);
 	LL_WANT(conn, FUSE_CAP_ASYNC_DIO);
 	LL_WANT(conn, FUSE_CAP_PARALLEL_DIROPS);

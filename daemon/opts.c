@@ -22,7 +22,8 @@
  * Options are separated by commas; "\," is a comma inside a value and
  * "\\" a backslash.  Later options override earlier ones.
  *
- * Exports: rf_opts_init, rf_opts_fini, rf_opts_parse, rf_opts_fuse_args.
+ * Exports: rf_opts_init, rf_opts_fini, rf_opts_parse, rf_opts_kernel_perms,
+ *          rf_opts_fuse_args.
  */
 #include <errno.h>
 #include <math.h>
@@ -482,6 +483,13 @@ rf_opts_parse(struct rf_opts *o, const char *arg, char *err, size_t errlen)
 	return error;
 }
 
+bool
+rf_opts_kernel_perms(const struct rf_opts *o)
+{
+	return o->default_perms == 1 ||
+	    (o->default_perms == -1 && o->multiuser);
+}
+
 int
 rf_opts_fuse_args(struct rf_opts *o, const char *argv0, bool kernel_rdonly,
     struct fuse_args *args)
@@ -490,6 +498,11 @@ rf_opts_fuse_args(struct rf_opts *o, const char *argv0, bool kernel_rdonly,
 	unsigned i;
 	int error = ENOMEM;
 
+	if (o->max_read == 0) {		/* the default: what a splice carries */
+		o->max_read = rf_file_max_read(o->max_write);
+		g_ptr_array_add(o->fuse_list,
+		    g_strdup_printf("max_read=%u", o->max_read));
+	}
 	for (i = 0; i < o->fuse_list->len; i++)
 		if (fuse_opt_add_opt_escaped(&fo,
 		    g_ptr_array_index(o->fuse_list, i)) != 0)
@@ -506,8 +519,7 @@ rf_opts_fuse_args(struct rf_opts *o, const char *argv0, bool kernel_rdonly,
 	 * on a directory whose entries it has cached, so on a mount other
 	 * users can enter, a cached path would skip the filesystem's check.
 	 */
-	if ((o->default_perms == 1 || (o->default_perms == -1 &&
-	    o->multiuser)) &&
+	if (rf_opts_kernel_perms(o) &&
 	    fuse_opt_add_opt(&fo, "default_permissions") != 0)
 		goto out;
 	if (!o->have_subtype &&
@@ -515,14 +527,6 @@ rf_opts_fuse_args(struct rf_opts *o, const char *argv0, bool kernel_rdonly,
 		goto out;
 	if (fuse_opt_add_opt(&fo, o->ro || kernel_rdonly ? "ro" : "rw") != 0)
 		goto out;
-	if (o->max_read == 0) {
-		o->max_read = rf_file_max_read(o->max_write);
-		tmp = g_strdup_printf("max_read=%u", o->max_read);
-		i = (unsigned)fuse_opt_add_opt(&fo, tmp);
-		g_free(tmp);
-		if (i != 0)
-			goto out;
-	}
 
 	args->argc = 0;
 	args->argv = NULL;
