@@ -78,9 +78,10 @@ struct rf_opts {
 	bool		 single;	/* -s */
 
 	/* daemon options (-o) */
-	double		 entry_timeout;	/* seconds; default 1.0 */
-	double		 attr_timeout;	/* seconds; default 1.0 */
-	double		 negative_timeout; /* seconds; default 0 (off) */
+	/* seconds; < 0 until rf_opts_cache_defaults() */
+	double		 entry_timeout;
+	double		 attr_timeout;
+	double		 negative_timeout; /* 0: not cached */
 	unsigned	 max_write;	/* bytes; default 1 MiB */
 	unsigned	 max_readahead;	/* bytes; default 1 MiB */
 	bool		 writeback_cache; /* default off */
@@ -129,6 +130,14 @@ int	rf_opts_parse(struct rf_opts *o, const char *arg, char *err,
 	    size_t errlen);
 /* Does Linux check permissions itself (default_permissions)? */
 bool	rf_opts_kernel_perms(const struct rf_opts *o);
+/*
+ * The cache timeouts not given, once the mount exists: RF_CACHE_LONG
+ * for names, attributes and "no such file" when STABLE (only this mount
+ * changes what it shows: the device is locked, and names match
+ * case-sensitively or cannot change), else 1 s, 1 s and none.
+ */
+#define RF_CACHE_LONG	86400.0
+void	rf_opts_cache_defaults(struct rf_opts *o, bool stable);
 /*
  * Build the argument vector for fuse_session_new() from o (after the
  * mount is known, so fsname/subtype/ro defaults can be filled in; sets

@@ -243,10 +243,14 @@ help(void)
 "  nolock, lock=none     do not lock SOURCE (unsafe with another writer)\n"
 "\n"
 "Mount options for rumpfuse itself:\n"
-"  entry_timeout=SECS    cache names this long (default: 1.0)\n"
-"  attr_timeout=SECS     cache attributes this long (default: 1.0)\n"
-"  negative_timeout=SECS cache \"no such file\" this long (default: 0,\n"
-"                        not cached)\n"
+"  entry_timeout=SECS    cache names this long (default: 86400 when\n"
+"                        only this mount can change SOURCE, else 1)\n"
+"  attr_timeout=SECS     cache attributes this long (default: as for\n"
+"                        entry_timeout)\n"
+"  negative_timeout=SECS cache \"no such file\" this long (default:\n"
+"                        86400 as above, else 0: not cached); \"only\n"
+"                        this mount\": SOURCE is locked (not nolock)\n"
+"                        and names are case-sensitive or read-only\n"
 "  max_write=BYTES       largest write request, 4k to 1M (default: 1M)\n"
 "  max_readahead=BYTES   Linux read-ahead for the mount (default: 1M)\n"
 "  writeback_cache       let Linux cache writes and send them later\n"
@@ -605,6 +609,7 @@ kernel_up(struct rf_opts *o, enum rf_sandbox_mode mode, struct rf_bridge *b,
 	struct rf_split_conf sc;
 	struct rf_split_info info;
 	char errbuf[512], *kopts;
+	bool stable;	/* only this mount changes what it shows */
 	int error;
 
 	errbuf[0] = '\0';
@@ -637,6 +642,7 @@ kernel_up(struct rf_opts *o, enum rf_sandbox_mode mode, struct rf_bridge *b,
 		rf_k = &rf_kops_split;
 		b->b_mp = info.mp;
 		b->b_rdonly = info.rdonly;
+		stable = info.locked && (!info.nocase || info.rdonly);
 		*rootvpp = info.root;
 		rf_log(LOG_DEBUG, "sandboxed kernel: process %ld",
 		    (long)info.pid);
@@ -670,6 +676,8 @@ kernel_up(struct rf_opts *o, enum rf_sandbox_mode mode, struct rf_bridge *b,
 		goto out_shutdown;
 	}
 	b->b_rdonly = vfs_mount_rdonly(b->b_mp);
+	stable = vfs_mount_locked(b->b_mp) &&
+	    (!vfs_mount_nocase(b->b_mp) || b->b_rdonly);
 	if ((error = vfs_pub_root(b->b_mp, rootvpp)) != 0) {
 		rf_log(LOG_ERR, "cannot mount %s: root directory: %s",
 		    o->source, strerror(error));
@@ -679,6 +687,9 @@ kernel_up(struct rf_opts *o, enum rf_sandbox_mode mode, struct rf_bridge *b,
 out_ok:
 	if (b->b_rdonly && !o->ro)
 		rf_log(LOG_WARNING, "%s: mounted read-only", o->source);
+	rf_opts_cache_defaults(o, stable);
+	rf_log(LOG_DEBUG, "cache timeouts: entry %gs, attr %gs, negative %gs",
+	    o->entry_timeout, o->attr_timeout, o->negative_timeout);
 	return 0;
 
 out_shutdown:

@@ -23,7 +23,7 @@
  * "\\" a backslash.  Later options override earlier ones.
  *
  * Exports: rf_opts_init, rf_opts_fini, rf_opts_parse, rf_opts_kernel_perms,
- *          rf_opts_fuse_args.
+ *          rf_opts_cache_defaults, rf_opts_fuse_args.
  */
 #include <errno.h>
 #include <math.h>
@@ -41,9 +41,9 @@ rf_opts_init(struct rf_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->fstype = "auto";
-	o->entry_timeout = 1.0;
-	o->attr_timeout = 1.0;
-	o->negative_timeout = 0.0;
+	o->entry_timeout = -1.0;	/* rf_opts_cache_defaults */
+	o->attr_timeout = -1.0;
+	o->negative_timeout = -1.0;
 	o->max_write = RF_MAX_WRITE_LIMIT;
 	o->max_readahead = RF_MAX_WRITE_LIMIT;
 	o->writeback_cache = false;
@@ -488,6 +488,18 @@ rf_opts_kernel_perms(const struct rf_opts *o)
 {
 	return o->default_perms == 1 ||
 	    (o->default_perms == -1 && o->multiuser);
+}
+
+void
+rf_opts_cache_defaults(struct rf_opts *o, bool stable)
+{
+
+	if (o->entry_timeout < 0)
+		o->entry_timeout = stable ? RF_CACHE_LONG : 1.0;
+	if (o->attr_timeout < 0)
+		o->attr_timeout = stable ? RF_CACHE_LONG : 1.0;
+	if (o->negative_timeout < 0)
+		o->negative_timeout = stable ? RF_CACHE_LONG : 0.0;
 }
 
 int

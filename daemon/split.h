@@ -42,7 +42,9 @@ struct rf_split_conf {
 struct rf_split_info {
 	struct vnode	*root;		/* cookie; one reference */
 	struct mount	*mp;		/* cookie */
-	bool		 rdonly;
+	bool		 rdonly;	/* vfs_mount_rdonly */
+	bool		 nocase;	/* vfs_mount_nocase */
+	bool		 locked;	/* vfs_mount_locked */
 	pid_t		 pid;		/* the child */
 };
 

@@ -525,7 +525,9 @@ sc_hello(struct rf_split_info *info, char *err, size_t errlen)
 	}
 	info->root = (struct vnode *)(uintptr_t)rep.rep_vp;
 	info->mp = (struct mount *)(uintptr_t)rep.rep_r[0];
-	info->rdonly = rep.rep_r[1] != 0;
+	info->rdonly = (rep.rep_r[1] & RF_SP_MNT_RDONLY) != 0;
+	info->nocase = (rep.rep_r[1] & RF_SP_MNT_NOCASE) != 0;
+	info->locked = (rep.rep_r[1] & RF_SP_MNT_LOCKED) != 0;
 	return 0;
 }
 

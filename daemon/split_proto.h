@@ -252,9 +252,12 @@ struct rf_sp_lkv {
 /*
  * The child's first message (op RF_SP_HELLO, id 0): rep_error is the
  * mount's error, rep_vp the root handle, rep_r[0] the mount cookie,
- * rep_r[1] 1 if the mount is read-only, rep_r[2] the child's pid as it
+ * rep_r[1] the mount's RF_SP_MNT_* bits, rep_r[2] the child's pid as it
  * sees itself; the data is the error message (no NUL) on failure.
  */
+#define RF_SP_MNT_RDONLY	0x1	/* vfs_mount_rdonly */
+#define RF_SP_MNT_NOCASE	0x2	/* vfs_mount_nocase */
+#define RF_SP_MNT_LOCKED	0x4	/* vfs_mount_locked */
 
 /*
  * Send one message: header (op, id, payload length = sum of IOV) then

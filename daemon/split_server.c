@@ -254,7 +254,7 @@ ss_worker(void *arg)
 
 /* Send the mount report (RF_SP_HELLO). */
 static void
-ss_hello(int error, uint64_t root, bool rdonly, const char *msg)
+ss_hello(int error, uint64_t root, uint64_t mntbits, const char *msg)
 {
 	struct rf_sp_rep rep;
 
@@ -262,7 +262,7 @@ ss_hello(int error, uint64_t root, bool rdonly, const char *msg)
 	rep.rep_error = error;
 	rep.rep_vp = root;
 	rep.rep_r[0] = (uint64_t)(uintptr_t)ss.mp;
-	rep.rep_r[1] = rdonly;
+	rep.rep_r[1] = mntbits;
 	rep.rep_r[2] = (uint64_t)getpid();
 	ss_reply(0, RF_SP_HELLO, 0, &rep, msg,
 	    error != 0 && msg != NULL ? strnlen(msg, 4000) : 0);
@@ -408,7 +408,7 @@ rf_split_child_main(const struct rf_split_conf *c, const int *socks,
 	if ((error = rf_ss_hinit()) != 0 || (error = vfs_init(&cfg)) != 0) {
 		snprintf(errbuf, sizeof(errbuf), "cannot start the kernel: %s",
 		    strerror(error));
-		ss_hello(error, 0, false, errbuf);
+		ss_hello(error, 0, 0, errbuf);
 		_exit(1);
 	}
 	errbuf[0] = '\0';
@@ -475,7 +475,10 @@ rf_split_child_main(const struct rf_split_conf *c, const int *socks,
 		    strerror(error));
 		goto out_unmount;
 	}
-	ss_hello(0, root, vfs_mount_rdonly(ss.mp), NULL);
+	ss_hello(0, root,
+	    (vfs_mount_rdonly(ss.mp) ? RF_SP_MNT_RDONLY : 0) |
+	    (vfs_mount_nocase(ss.mp) ? RF_SP_MNT_NOCASE : 0) |
+	    (vfs_mount_locked(ss.mp) ? RF_SP_MNT_LOCKED : 0), NULL);
 
 	/*
 	 * The workers serve until UNMOUNT or EOF, which end the process;
@@ -491,7 +494,7 @@ out_unmount:
 	(void)vfs_unmount(ss.mp, VFS_UMOUNT_FORCE);
 out_fail:
 	ss.mp = NULL;
-	ss_hello(error, 0, false, errbuf);
+	ss_hello(error, 0, 0, errbuf);
 	vfs_shutdown();
 	_exit(1);
 }

@@ -3,7 +3,8 @@
  * vfs_mount.c -- the mount table, mounting and unmounting.
  *
  * Exports (vfs_pub.h): vfs_mount, vfs_mount_mem, vfs_unmount,
- * vfs_mount_lookup, vfs_mount_rdonly, vfs_mount_fstype, vfs_sync,
+ * vfs_mount_lookup, vfs_mount_rdonly, vfs_mount_nocase, vfs_mount_locked,
+ * vfs_mount_fstype, vfs_sync,
  * vfs_mount_membuf; (mount.h) vfs_mount_error; (vfs_internal.h)
  * vfs_mount_resolve, vfs_mount_ref, vfs_mount_rele, vfs_target_normalise,
  * vfs_mountlist_init, vfs_mountlist_fini, vfs_unmount_all.
@@ -581,6 +582,10 @@ mount_common(const struct mount_args *ma, struct mount **mpp, char *errbuf,
 	mp->mnt_op = ops;
 	if (rwexplicit)
 		flags |= MNT_RWEXPLICIT;
+	/* A memory device or none: nobody else can reach it either. */
+	if (ko.ko_lock != KOPT_LOCK_NONE || mp->mnt_dev == NULL ||
+	    ma->ma_source == NULL)
+		flags |= MNT_LOCKED;
 	mp->mnt_flags = flags;
 	mp->mnt_fsid = fnv1a(mp->mnt_source) ^
 	    (++mnt_fsidgen * 0x9e3779b97f4a7c15ULL);
@@ -809,6 +814,20 @@ vfs_mount_rdonly(struct mount *mp)
 {
 
 	return vfs_isrdonly(mp);
+}
+
+bool
+vfs_mount_nocase(struct mount *mp)
+{
+
+	return (mp->mnt_flags & MNT_NOCASE) != 0;
+}
+
+bool
+vfs_mount_locked(struct mount *mp)
+{
+
+	return (mp->mnt_flags & MNT_LOCKED) != 0;
 }
 
 const char *

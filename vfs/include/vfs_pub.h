@@ -66,6 +66,13 @@ int	vfs_unmount(struct mount *mp, int flags);
 /* The mount at TARGET, or ENOENT. */
 int	vfs_mount_lookup(const char *target, struct mount **mpp);
 bool	vfs_mount_rdonly(struct mount *mp);
+/* Names match case-blind ("foo" finds "FOO"): FAT. */
+bool	vfs_mount_nocase(struct mount *mp);
+/*
+ * No writer but this mount: its device is locked (the default; "nolock"
+ * turns that off), in memory, or there is none (tmpfs).
+ */
+bool	vfs_mount_locked(struct mount *mp);
 const char *vfs_mount_fstype(struct mount *mp);
 /* Write every dirty buffer of MP (all mounts if NULL) and flush devices. */
 int	vfs_sync(struct mount *mp);

@@ -27,6 +27,7 @@ struct vnode;
 #define MNT_FORCE	0x0020	/* "force" given: mount despite warnings */
 #define MNT_NOCASE	0x0040	/* set by the driver: names match case-blind */
 #define MNT_RWEXPLICIT	0x0080	/* "rw" was asked for: refuse, never demote */
+#define MNT_LOCKED	0x0100	/* no other writer: device locked, or none */
 
 /* A driver's option: "name" (flag) or "name=value". */
 #define VFS_OPT_FLAG	0
