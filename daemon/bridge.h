@@ -58,6 +58,9 @@
 /* Largest FUSE request payload Linux accepts (256 pages). */
 #define RF_MAX_WRITE_LIMIT	(1024U * 1024)
 #define RF_MAX_WRITE_MIN	4096U
+/* busy_poll=: the default with two CPUs or more, the most allowed (µs). */
+#define RF_BUSY_POLL_DEF	50U
+#define RF_BUSY_POLL_MAX	10000U
 /* libfuse's default for max_threads; ours is at most this (main.c). */
 #define RF_DEF_MAX_THREADS	10U
 
@@ -106,6 +109,7 @@ struct rf_opts {
 	double		 split_timeout;	/* seconds; 0 = 30 */
 	int		 split_channel;	/* RF_SPLIT_*; default FUSE */
 	int		 cpu_latency;	/* µs while busy; -1 off; default 0 */
+	int		 busy_poll;	/* µs; -1: RF_BUSY_POLL_DEF with 2 CPUs */
 	int		 readdirplus;	/* RF_RDPLUS_*; default ALWAYS */
 
 	/* FUSE-side options seen */

@@ -295,6 +295,13 @@ help(void)
 "                        a halted CPU dominates a small request's cost,\n"
 "                        in a VM above all (default: 0, idle CPUs poll\n"
 "                        while the mount is busy; off: never ask)\n"
+"  busy_poll=US          the worker waiting for the next request polls\n"
+"                        /dev/fuse this long before it sleeps, so a\n"
+"                        program's next request does not wait for a CPU\n"
+"                        to wake; 0 never polls (default: 50 with two\n"
+"                        CPUs or more, else 0; at most 10000). With\n"
+"                        sandbox=basic and split (split_channel=fuse),\n"
+"                        not with -s\n"
 "Any other option goes to the filesystem, which refuses what it does not\n"
 "know.  Sizes take a k, M, G or T suffix (powers of 1024).\n"
 "\n"
@@ -493,16 +500,44 @@ rf_nthreads(const struct rf_opts *o)
 	    RF_DEF_MAX_THREADS : (unsigned)(n - 1);
 }
 
-/* Step 5. => 0, or the loop's error (negative errno). */
+/* busy_poll=, or its default: RF_BUSY_POLL_DEF with two CPUs or more. */
+static unsigned
+rf_busy_poll(const struct rf_opts *o)
+{
+
+	if (o->busy_poll >= 0)
+		return (unsigned)o->busy_poll;
+	return sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? RF_BUSY_POLL_DEF : 0;
+}
+
+/*
+ * Step 5. => 0, or the loop's error (negative errno).  Our own loop
+ * (split_fuse_loop.c: one reader at a time, busy_poll=) serves split
+ * with split_channel=fuse and basic; libfuse's the others (-s, none:
+ * a /dev/fuse clone per thread, split_channel=socket's front end).
+ */
 static int
 run_loop(struct rf_opts *o, struct fuse_session *se,
     enum rf_sandbox_mode mode)
 {
 	struct fuse_loop_config *cfg;
+	struct rf_sf_shared *sh;
 	int res;
 
 	if (rf_sf != NULL)
-		return rf_sf_loop(se, rf_sf, rf_nthreads(o));
+		return rf_sf_loop(se, rf_sf, rf_nthreads(o), rf_busy_poll(o));
+	if (mode == RF_SANDBOX_BASIC && !o->single) {
+		/* The published requests go to a page nobody watches. */
+		if ((sh = calloc(1, sizeof(*sh))) == NULL)
+			return -ENOMEM;
+		res = rf_sf_loop(se, sh, rf_nthreads(o), rf_busy_poll(o));
+		free(sh);
+		return res;
+	}
+	if (o->busy_poll > 0)
+		rf_log(LOG_WARNING, "busy_poll=%d: only with sandbox=basic or "
+		    "split (split_channel=fuse) and without -s; not polling",
+		    o->busy_poll);
 	if (o->single)
 		return fuse_session_loop(se);
 	if ((cfg = fuse_loop_cfg_create()) == NULL)

@@ -13,7 +13,7 @@
  *                        max_write= max_readahead= [no]writeback_cache
  *                        [no]keep_cache threads= max_threads= bufcache=
  *                        lrumax= [no]clone_fd
- *                        readdirplus= cpu_latency= sandbox= user=
+ *                        readdirplus= cpu_latency= busy_poll= sandbox= user=
  *                        memlimit= split_timeout= split_channel=
  *                        (sandbox.h, split_fuse.h)
  *   the kernel           everything else, verbatim, for vfs_mount(),
@@ -58,6 +58,7 @@ rf_opts_init(struct rf_opts *o)
 	o->split_timeout = 0.0;		/* the split code's default */
 	o->split_channel = RF_SPLIT_FUSE;
 	o->cpu_latency = 0;
+	o->busy_poll = -1;		/* rf_busy_poll() */
 	o->readdirplus = RF_RDPLUS_ALWAYS;
 	o->fuse_list = g_ptr_array_new_with_free_func(g_free);
 	o->kern_o = g_string_new(NULL);
@@ -404,6 +405,13 @@ opt_one(struct rf_opts *o, const char *opt, char *err, size_t errlen)
 			o->readdirplus = RF_RDPLUS_NO;
 		else
 			goto out_bad;
+		return 0;
+	}
+	if (KEY("busy_poll")) {
+		NEEDVAL();
+		if (opt_uint(val, &u) != 0 || u > RF_BUSY_POLL_MAX)
+			goto out_bad;
+		o->busy_poll = (int)u;
 		return 0;
 	}
 	if (KEY("cpu_latency")) {

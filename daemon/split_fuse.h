@@ -98,14 +98,16 @@ struct rf_sf_shared *rf_sf_map(void);
  * The server's request loop, in place of fuse_session_loop_mt():
  * NTHREADS workers (at most RF_SF_SLOTS) read SE's device, publish each
  * request in SH, and process it, until the session ends (unmount, or
- * the signal handlers of fuse_set_signal_handlers()).  The test hooks
+ * the signal handlers of fuse_set_signal_handlers()).  The worker
+ * whose turn it is to read polls the device up to POLL_US microseconds
+ * before it sleeps in read(2) (0: never polls).  The test hooks
  * RUMPFUSE_TEST_SPLIT_CRASH=N and RUMPFUSE_TEST_SPLIT_HANG=N abort, or
  * stop answering, in the Nth request.  Needs FUSE_CAP_SPLICE_READ off
  * (the header must be in memory to be published).
  * => 0, or a negative errno.
  */
 int	rf_sf_loop(struct fuse_session *se, struct rf_sf_shared *sh,
-	    unsigned nthreads);
+	    unsigned nthreads, unsigned poll_us);
 /*
  * The share of the server's memory limit MEMLIMIT (bytes; 0 or
  * UINT64_MAX: none) its kernel may allocate (struct vfs_config

@@ -1,29 +1,43 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * split_fuse_loop.c -- the request loop of the split server
- * (split_channel=fuse, split_fuse.h): workers, each with its slot in
- * the page shared with the supervisor.  Each worker reads a request
+ * split_fuse_loop.c -- rumpfuse's request loop, for the split server
+ * (split_channel=fuse, split_fuse.h) and sandbox=basic (main.c, with a
+ * page nobody watches): workers, each with its slot in the page shared
+ * with the supervisor.  Each worker reads a request
  * from the session's device, publishes its unique id and the time,
  * processes it (libfuse decodes it and calls rf_ll_ops), and clears its
  * slot.
  *
  * Workers are started as needed, as libfuse's own loop does: one at
  * first, another whenever a worker takes a request while none is left
- * waiting, up to the maximum; they are kept once started.  Linux wakes
- * the waiting readers of /dev/fuse in turn (the longest waiting first),
- * so a fixed set of ten would pass a sequential caller's requests round
- * ten threads, each cold; as needed, one or two take them.
+ * waiting, up to the maximum; they are kept once started.
+ *
+ * One reader at a time (leader and followers): only the worker holding
+ * the turn reads the device; it passes the turn on as soon as it has a
+ * request, before processing it, and the other idle workers wait for
+ * the turn on a semaphore.  So a request never wakes a thread that
+ * Linux would have to find a CPU for: the reader is already waiting.
+ * And the reader can poll (busy_poll=, rf_sf_loop): a caller's next
+ * request usually comes within microseconds of our reply (rm -r: an
+ * UNLINK, then its FORGET, then the next UNLINK), and a reader asleep
+ * in read(2) takes, besides the switch, the wake-up of its halted CPU,
+ * a trip through the hypervisor in a VM.  Polling the device for a few
+ * tens of microseconds before sleeping saves that on the caller's
+ * path; a quiet mount costs one poll window per burst of requests.
+ * (Before: every idle worker waited in read(2), Linux woke the one
+ * waiting longest, so a sequential caller's requests went round them.)
  *
  * Ending: the main thread, which alone takes SIGTERM, SIGINT and SIGHUP
  * (libfuse's handlers then end the session), waits until the session
  * has ended, then cancels the workers.  A worker can be cancelled only
- * while it waits for a request (read(2) is a cancellation point;
- * processing runs with cancellation disabled), as in libfuse's own
- * loop.
+ * while it waits for a request or for the turn (read(2), poll(2) and
+ * sem_wait(3) are cancellation points; processing runs with
+ * cancellation disabled), as in libfuse's own loop.
  *
  * Exports: rf_sf_map, rf_sf_loop.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
@@ -59,6 +73,10 @@ struct sf_loop {
 	unsigned		 max;
 	bool			 stopping;	/* start no more; lock */
 	unsigned		 idle;		/* workers waiting; atomic */
+	int			 reading;	/* the turn is taken; atomic */
+	unsigned		 parked;	/* waiting for the turn; atomic */
+	sem_t			 turn;		/* posted: the turn is free */
+	uint64_t		 poll_ns;	/* busy_poll=; 0: off */
 	sem_t			 ended;		/* a worker stopped */
 	unsigned long		 count;		/* requests read; atomic */
 	unsigned long		 crash_at;	/* test hooks; 0 = off */
@@ -119,6 +137,51 @@ sf_publish(struct sf_worker *w)
 	}
 }
 
+/*
+ * Take the turn to read the device; wait for it if another worker has
+ * it.  The count of parked workers goes up before the attempt, so a
+ * worker passing the turn on sees it (both sequentially consistent) and
+ * posts; a post meant for a worker that got the turn anyway only costs
+ * a later waiter one more try.
+ */
+static void
+sf_take_turn(struct sf_loop *l)
+{
+
+	__atomic_add_fetch(&l->parked, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_exchange_n(&l->reading, 1, __ATOMIC_SEQ_CST) != 0)
+		(void)sem_wait(&l->turn);
+	__atomic_sub_fetch(&l->parked, 1, __ATOMIC_SEQ_CST);
+}
+
+static void
+sf_pass_turn(struct sf_loop *l)
+{
+
+	__atomic_store_n(&l->reading, 0, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&l->parked, __ATOMIC_SEQ_CST) != 0)
+		(void)sem_post(&l->turn);
+}
+
+/*
+ * Poll the device for up to l->poll_ns before the blocking read: until
+ * a request is there, or the device ends or errs (the read then says
+ * so), or a signal.
+ */
+static void
+sf_poll(struct sf_loop *l)
+{
+	struct pollfd pfd;
+	uint64_t until;
+
+	pfd.fd = fuse_session_fd(l->se);
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	until = rf_sf_now() + l->poll_ns;
+	while (poll(&pfd, 1, 0) == 0 && rf_sf_now() < until)
+		continue;
+}
+
 static void *sf_work(void *arg);
 
 /* Start one more worker, unless at the maximum or stopping.  => 0, errno. */
@@ -169,7 +232,11 @@ sf_work(void *arg)
 	int res, old, error;
 
 	while (!fuse_session_exited(l->se)) {
+		sf_take_turn(l);
+		if (l->poll_ns != 0)
+			sf_poll(l);
 		res = fuse_session_receive_buf(l->se, &w->buf);
+		sf_pass_turn(l);
 		if (res == -EINTR || res == -EAGAIN)
 			continue;
 		if (res <= 0) {
@@ -216,7 +283,7 @@ rf_sf_kernel_budget(uint64_t memlimit, unsigned nthreads)
 
 int
 rf_sf_loop(struct fuse_session *se, struct rf_sf_shared *sh,
-    unsigned nthreads)
+    unsigned nthreads, unsigned poll_us)
 {
 	struct sf_loop l;
 	unsigned i, n;
@@ -231,7 +298,8 @@ rf_sf_loop(struct fuse_session *se, struct rf_sf_shared *sh,
 	l.hang_at = sf_env_count("RUMPFUSE_TEST_SPLIT_HANG");
 	if ((l.w = calloc(l.max, sizeof(*l.w))) == NULL)
 		return -ENOMEM;
-	if (sem_init(&l.ended, 0, 0) != 0) {
+	l.poll_ns = (uint64_t)poll_us * 1000;
+	if (sem_init(&l.ended, 0, 0) != 0 || sem_init(&l.turn, 0, 0) != 0) {
 		error = -errno;
 		free(l.w);
 		return error;
@@ -264,6 +332,7 @@ out:
 	(void)pthread_attr_destroy(&l.attr);
 	pthread_mutex_destroy(&l.lock);
 	(void)sem_destroy(&l.ended);
+	(void)sem_destroy(&l.turn);
 	fuse_session_reset(se);
 	return error;
 }
