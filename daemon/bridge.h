@@ -5,6 +5,7 @@
  *
  * Who does what:
  *   main.c      command line, daemonizing, kernel and FUSE life cycle
+ *   malloc_tune.c  glibc malloc tunables (one exec of ourselves)
  *   opts.c      -o option splitting (FUSE / daemon / kernel)
  *   nodeid.c    FUSE node id <-> vnode table, lookup counts, open files
  *   ll_common.c per-request credentials, vattr -> struct stat, entries
@@ -132,6 +133,13 @@ void	rf_opts_fini(struct rf_opts *o);
  */
 int	rf_opts_parse(struct rf_opts *o, const char *arg, char *err,
 	    size_t errlen);
+/*
+ * malloc_tune.c: add glibc's malloc tunables for a fast-growing heap to
+ * the environment and execute ARGV again (once); returns only if that
+ * was done before, was the user's choice, or failed.  MEMLIMIT: bytes
+ * of the sandbox's memory limit, 0 for none.
+ */
+void	rf_malloc_tune(char **argv, uint64_t memlimit);
 /* Does Linux check permissions itself (default_permissions)? */
 bool	rf_opts_kernel_perms(const struct rf_opts *o);
 /*

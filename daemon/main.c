@@ -308,6 +308,9 @@ help(void)
 "Environment:\n"
 "  RUMP_LOGLEVEL=0..4    kernel log level: errors, warnings (default),\n"
 "                        info, debug, trace; -d sets 3\n"
+"  GLIBC_TUNABLES        rumpfuse adds glibc.malloc.hugetlb=1 and a\n"
+"                        64M glibc.malloc.top_pad, and executes itself\n"
+"                        again, unless glibc.malloc.hugetlb is named\n"
 "\n"
 "Examples:\n"
 "  rumpfuse -t tmpfs none /mnt/scratch\n"
@@ -1110,6 +1113,10 @@ main(int argc, char **argv)
 	if (o.debug)
 		(void)setenv("RUMP_LOGLEVEL", "3", 0);
 	mode = rf_sandbox_resolve((enum rf_sandbox_mode)o.sandbox, true);
+	/* Nothing done yet that an exec would undo or repeat. */
+	rf_malloc_tune(argv, mode == RF_SANDBOX_NONE || o.memlimit ==
+	    RF_SANDBOX_MEMLIMIT_NONE ? 0 : o.memlimit != 0 ? o.memlimit :
+	    RF_SANDBOX_MEMLIMIT_DEFAULT);
 	rf_log(LOG_DEBUG, "sandbox: %s", rf_sandbox_mode_name(mode));
 	if (!o.foreground)
 		daemon_fork();
