@@ -137,7 +137,7 @@ int	rf_opts_parse(struct rf_opts *o, const char *arg, char *err,
  * malloc_tune.c: add glibc's malloc tunables for a fast-growing heap to
  * the environment and execute ARGV again (once); returns only if that
  * was done before, was the user's choice, or failed.  MEMLIMIT: bytes
- * of the sandbox's memory limit, 0 for none.
+ * of the sandbox's memory limit; 0 or RF_SANDBOX_MEMLIMIT_NONE: none.
  */
 void	rf_malloc_tune(char **argv, uint64_t memlimit);
 /* Does Linux check permissions itself (default_permissions)? */

@@ -503,6 +503,14 @@ rf_nthreads(const struct rf_opts *o)
 	    RF_DEF_MAX_THREADS : (unsigned)(n - 1);
 }
 
+/* memlimit=, or its default; RF_SANDBOX_MEMLIMIT_NONE for none. */
+static uint64_t
+rf_memlimit(const struct rf_opts *o)
+{
+
+	return o->memlimit != 0 ? o->memlimit : RF_SANDBOX_MEMLIMIT_DEFAULT;
+}
+
 /* busy_poll=, or its default: RF_BUSY_POLL_DEF with two CPUs or more. */
 static unsigned
 rf_busy_poll(const struct rf_opts *o)
@@ -619,8 +627,7 @@ sandbox_enter(const struct rf_opts *o, bool kernel_side, bool fuse_side,
 	sc.user = o->user;
 	sc.keep_fds = keep;
 	sc.nkeep = (int)nkeep;
-	sc.memlimit = o->memlimit != 0 ? o->memlimit :
-	    RF_SANDBOX_MEMLIMIT_DEFAULT;
+	sc.memlimit = rf_memlimit(o);
 	sc.kernel_side = kernel_side;
 	sc.fuse_side = fuse_side;
 	return rf_sandbox_enter(&sc, err, errlen);
@@ -647,7 +654,7 @@ kernel_up(struct rf_opts *o, enum rf_sandbox_mode mode, struct rf_bridge *b,
 	struct rf_split_conf sc;
 	struct rf_split_info info;
 	char errbuf[512], *kopts;
-	bool stable;	/* only this mount changes what it shows */
+	bool locked, nocase;	/* vfs_mount_locked, vfs_mount_nocase */
 	int error;
 
 	errbuf[0] = '\0';
@@ -680,7 +687,8 @@ kernel_up(struct rf_opts *o, enum rf_sandbox_mode mode, struct rf_bridge *b,
 		rf_k = &rf_kops_split;
 		b->b_mp = info.mp;
 		b->b_rdonly = info.rdonly;
-		stable = info.locked && (!info.nocase || info.rdonly);
+		locked = info.locked;
+		nocase = info.nocase;
 		*rootvpp = info.root;
 		rf_log(LOG_DEBUG, "sandboxed kernel: process %ld",
 		    (long)info.pid);
@@ -691,8 +699,8 @@ kernel_up(struct rf_opts *o, enum rf_sandbox_mode mode, struct rf_bridge *b,
 	cfg.bufcache_bytes = o->bufcache_bytes;
 	cfg.vnode_lru_max = o->lrumax;
 	if (rf_sf != NULL && rf_sandbox_have_seccomp())
-		cfg.mem_limit = rf_sf_kernel_budget(o->memlimit != 0 ?
-		    o->memlimit : RF_SANDBOX_MEMLIMIT_DEFAULT, rf_nthreads(o));
+		cfg.mem_limit = rf_sf_kernel_budget(rf_memlimit(o),
+		    rf_nthreads(o));
 	if ((error = vfs_init(&cfg)) != 0) {
 		rf_log(LOG_ERR, "cannot start the kernel: %s",
 		    strerror(error));
@@ -714,8 +722,8 @@ kernel_up(struct rf_opts *o, enum rf_sandbox_mode mode, struct rf_bridge *b,
 		goto out_shutdown;
 	}
 	b->b_rdonly = vfs_mount_rdonly(b->b_mp);
-	stable = vfs_mount_locked(b->b_mp) &&
-	    (!vfs_mount_nocase(b->b_mp) || b->b_rdonly);
+	locked = vfs_mount_locked(b->b_mp);
+	nocase = vfs_mount_nocase(b->b_mp);
 	if ((error = vfs_pub_root(b->b_mp, rootvpp)) != 0) {
 		rf_log(LOG_ERR, "cannot mount %s: root directory: %s",
 		    o->source, strerror(error));
@@ -725,7 +733,8 @@ kernel_up(struct rf_opts *o, enum rf_sandbox_mode mode, struct rf_bridge *b,
 out_ok:
 	if (b->b_rdonly && !o->ro)
 		rf_log(LOG_WARNING, "%s: mounted read-only", o->source);
-	rf_opts_cache_defaults(o, stable);
+	/* Only this mount changes what it shows? */
+	rf_opts_cache_defaults(o, locked && (!nocase || b->b_rdonly));
 	rf_log(LOG_DEBUG, "cache timeouts: entry %gs, attr %gs, negative %gs",
 	    o->entry_timeout, o->attr_timeout, o->negative_timeout);
 	return 0;
@@ -1114,9 +1123,7 @@ main(int argc, char **argv)
 		(void)setenv("RUMP_LOGLEVEL", "3", 0);
 	mode = rf_sandbox_resolve((enum rf_sandbox_mode)o.sandbox, true);
 	/* Nothing done yet that an exec would undo or repeat. */
-	rf_malloc_tune(argv, mode == RF_SANDBOX_NONE || o.memlimit ==
-	    RF_SANDBOX_MEMLIMIT_NONE ? 0 : o.memlimit != 0 ? o.memlimit :
-	    RF_SANDBOX_MEMLIMIT_DEFAULT);
+	rf_malloc_tune(argv, mode == RF_SANDBOX_NONE ? 0 : rf_memlimit(&o));
 	rf_log(LOG_DEBUG, "sandbox: %s", rf_sandbox_mode_name(mode));
 	if (!o.foreground)
 		daemon_fork();
